@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine:
+#   make derive   re-run the derivations and export LaTeX (derivations/*.tex, main.pdf when latexmk exists)
+#   make test     ruff, unit tests, then every notebook under pytest --nbval-lax
+# Both create .venv and install bregmalib[dev] into it when needed.
+# Inside an environment you manage yourself (conda): make test PY=python SETUP=
+
+VENV ?= .venv
+PY ?= $(VENV)/bin/python
+SETUP ?= $(VENV)/.installed
+JOBS ?= 2
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
+
+.PHONY: derive test lint unit notebooks ipynb clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --upgrade pip
+	$(VENV)/bin/python -m pip install -e ".[dev]"
+	touch $@
+
+derive: $(SETUP)
+	$(PY) -m bregmalib derive --out derivations
+
+test: $(SETUP) lint unit notebooks
+
+lint: $(SETUP)
+	$(PY) -m ruff check bregmalib tests benchmarks notebooks
+
+unit: $(SETUP)
+	$(PY) -m pytest tests -n $(JOBS)
+
+ipynb: $(SETUP)
+	$(PY) -m jupytext --to ipynb $(NOTEBOOKS)
+
+notebooks: ipynb
+	$(PY) -m pytest --nbval-lax --nbval-current-env -n $(JOBS) --dist loadfile $(NOTEBOOKS:.py=.ipynb)
+
+clean:
+	rm -rf notebooks/*.ipynb .pytest_cache .hypothesis

@@ -1,0 +1,214 @@
+"""The `LegendrePair` type: one activation, symbolic and numeric from one definition.
+
+An activation σ: D → I is smooth, increasing and bijective onto an open interval I, and
+σ⁻¹ = ∇φ for a Legendre function φ on I, so that σ = ∇φ* (Frecon et al., "Bregman Neural
+Networks", ICML 2022, §3). Symbols: ``u`` is the dual (pre-activation) variable in D, ``x`` the
+primal variable in I.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+import sympy as sp
+from jax import Array
+from jax.typing import ArrayLike
+
+U = sp.Symbol("u", real=True)
+X = sp.Symbol("x", real=True)
+
+JaxFunction = Callable[[Array], Array]
+
+
+class DomainError(ValueError):
+    """Raised by the checked paths when a value lies outside a pair's interval."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NumericFunctions:
+    """JAX implementations of one pair at fixed parameter values.
+
+    Each callable is elementwise and keeps its input's floating dtype.
+    """
+
+    sigma: JaxFunction
+    inverse: JaxFunction
+    derivative: JaxFunction
+    log_derivative: JaxFunction
+    phi: JaxFunction
+    phi_conj: JaxFunction
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LegendrePair:
+    """A Legendre activation pair (σ, σ⁻¹ = ∇φ) at fixed parameter values.
+
+    Symbolic fields are SymPy expressions in ``U`` (dual) and ``X`` (primal) whose parameter
+    symbols are listed in ``parameters`` with the values used by the numeric functions.
+    ``dual_domain`` is ℝ for every Legendre pair; a *restricted* pair (``legendre=False``,
+    sin) is a bijection only on a bounded ``dual_domain``, see its ``note``.
+    """
+
+    name: str
+    sigma_expr: sp.Expr
+    inverse_expr: sp.Expr
+    phi_expr: sp.Expr
+    phi_conj_expr: sp.Expr
+    interval: sp.Interval
+    lipschitz_expr: sp.Expr
+    lipschitz_at: sp.Expr
+    parameters: tuple[tuple[sp.Symbol, float], ...]
+    numeric: NumericFunctions
+    dual_domain: sp.Interval = sp.Interval(-sp.oo, sp.oo)
+    legendre: bool = True
+    note: str = ""
+
+    # Identity: a pair is its name and its parameter values.
+    def _key(self) -> tuple[Any, ...]:
+        return (self.name, tuple((s.name, float(v)) for s, v in self.parameters))
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LegendrePair) and self._key() == other._key()
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{s.name}={v:g}" for s, v in self.parameters)
+        return f"LegendrePair({self.name!r}{', ' if params else ''}{params})"
+
+    # ----- symbolic views -------------------------------------------------------------------
+    @property
+    def parameter_values(self) -> Mapping[str, float]:
+        """Parameter values by name, for example ``{"beta": 1000.0}``."""
+        return {s.name: float(v) for s, v in self.parameters}
+
+    def substitute(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with this pair's parameter symbols replaced by their (rational) values."""
+        return expr.subs({s: sp.nsimplify(v) for s, v in self.parameters})
+
+    @property
+    def derivative_expr(self) -> sp.Expr:
+        """σ′(u), symbolic."""
+        return sp.diff(self.sigma_expr, U)
+
+    # ----- interval -------------------------------------------------------------------------
+    @property
+    def lower(self) -> float:
+        """Left end of the interval I (``-inf`` when unbounded)."""
+        return float(self.substitute(self.interval.inf))
+
+    @property
+    def upper(self) -> float:
+        """Right end of the interval I (``inf`` when unbounded)."""
+        return float(self.substitute(self.interval.sup))
+
+    @property
+    def bounded(self) -> bool:
+        """True when σ is bounded (both ends of I finite)."""
+        return bool(np.isfinite(self.lower) and np.isfinite(self.upper))
+
+    @property
+    def lipschitz(self) -> float:
+        """L_σ = sup σ′ at this pair's parameter values."""
+        return float(self.substitute(self.lipschitz_expr))
+
+    @property
+    def dual_lower(self) -> float:
+        """Left end of the dual domain D (``-inf`` except for restricted pairs)."""
+        return float(self.substitute(self.dual_domain.inf))
+
+    @property
+    def dual_upper(self) -> float:
+        """Right end of the dual domain D (``inf`` except for restricted pairs)."""
+        return float(self.substitute(self.dual_domain.sup))
+
+    # ----- numeric functions ----------------------------------------------------------------
+    def sigma(self, u: ArrayLike) -> Array:
+        """σ(u) = ∇φ*(u)."""
+        return self.numeric.sigma(_as_float(u))
+
+    def derivative(self, u: ArrayLike) -> Array:
+        """σ′(u)."""
+        return self.numeric.derivative(_as_float(u))
+
+    def log_derivative(self, u: ArrayLike) -> Array:
+        """log σ′(u), computed without forming σ′ (no underflow for large |u|)."""
+        return self.numeric.log_derivative(_as_float(u))
+
+    def inverse(self, x: ArrayLike) -> Array:
+        """σ⁻¹(x) = ∇φ(x), the fast path: NaN outside the closed interval, ±inf at its ends."""
+        x = _as_float(x)
+        inside = (x >= self.lower) & (x <= self.upper)
+        return jnp.where(inside, self.numeric.inverse(x), jnp.nan)
+
+    def inverse_checked(self, x: ArrayLike) -> Array:
+        """σ⁻¹(x), raising `DomainError` (eagerly) or an Equinox runtime error (under `jit`)
+        when some x lies outside the open interval I."""
+        x = _as_float(x)
+        outside = ~self.contains(x)
+        message = (
+            f"{self.name}: inverse evaluated outside its interval "
+            f"({self.lower:g}, {self.upper:g}); use inverse_clamped to clamp into it"
+        )
+        if not isinstance(x, jnp.ndarray) or not _is_tracer(x):
+            bad = np.asarray(outside)
+            if bad.any():
+                examples = np.asarray(x)[bad].ravel()[:5]
+                raise DomainError(f"{message}; offending values: {examples.tolist()}")
+            return self.numeric.inverse(x)
+        return self.numeric.inverse(eqx.error_if(x, outside, message))
+
+    def clamp(self, x: ArrayLike, margin: float | None = None) -> Array:
+        """Clamp x into [lower + m, upper − m], where m = ``margin`` or, by default,
+        ``default_margin(dtype)`` scaled by max(1, |end|)."""
+        x = _as_float(x)
+        lo, hi = self.lower, self.upper
+        if margin is None:
+            m = default_margin(x.dtype)
+            lo_m, hi_m = lo + m * max(1.0, abs(lo)), hi - m * max(1.0, abs(hi))
+        else:
+            lo_m, hi_m = lo + margin, hi - margin
+        lo_m = lo_m if np.isfinite(lo) else -jnp.inf
+        hi_m = hi_m if np.isfinite(hi) else jnp.inf
+        return jnp.clip(x, lo_m, hi_m)
+
+    def inverse_clamped(self, x: ArrayLike, margin: float | None = None) -> Array:
+        """σ⁻¹(clamp(x)): finite for every finite x; see `clamp` for the margin."""
+        return self.numeric.inverse(self.clamp(x, margin))
+
+    def contains(self, x: ArrayLike) -> Array:
+        """Elementwise test x ∈ I (the open interval)."""
+        x = _as_float(x)
+        return (x > self.lower) & (x < self.upper)
+
+    def phi(self, x: ArrayLike) -> Array:
+        """The Legendre potential φ(x) on I, with ∇φ = σ⁻¹."""
+        return self.numeric.phi(_as_float(x))
+
+    def phi_conj(self, u: ArrayLike) -> Array:
+        """The convex conjugate φ*(u), with ∇φ* = σ."""
+        return self.numeric.phi_conj(_as_float(u))
+
+
+def default_margin(dtype: Any) -> float:
+    """Default clamping margin: 4 machine epsilons of ``dtype`` (relative to max(1, |end|))."""
+    return 4.0 * float(jnp.finfo(dtype).eps)
+
+
+def _as_float(a: ArrayLike) -> Array:
+    arr = jnp.asarray(a)
+    if not jnp.issubdtype(arr.dtype, jnp.floating):
+        arr = arr.astype(jnp.result_type(float))
+    return arr
+
+
+def _is_tracer(a: Any) -> bool:
+    from jax.core import Tracer
+
+    return isinstance(a, Tracer)
