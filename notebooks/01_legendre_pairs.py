@@ -48,8 +48,13 @@ rows = [
     rf"{sp.latex(L.get(n).phi_conj_expr)}"
     for n in L.names()
 ]
-display(Math(r"\begin{array}{lll} \text{pair} & \phi(x) & \phi^*(u) \\ \hline "
-             + r" \\ ".join(rows) + r"\end{array}"))
+display(
+    Math(
+        r"\begin{array}{lll} \text{pair} & \phi(x) & \phi^*(u) \\ \hline "
+        + r" \\ ".join(rows)
+        + r"\end{array}"
+    )
+)
 
 # %% [markdown]
 # ## sin is a restricted pair
@@ -89,17 +94,19 @@ plt.show()
 
 # %% [markdown]
 # ## Checks
-# For every pair, in float64: $\sigma(\sigma^{-1}(x)) = x$ near the ends of $I$ (so the Bregman
-# layer with $W=0$, $b=0$, $V=I$ is the identity), $\nabla\phi = \sigma^{-1}$, $\nabla\phi^* =
-# \sigma$, the Fenchel–Young equality $\phi(x) + \phi^*(u) = xu$ at $u = \sigma^{-1}(x)$, and $L_\sigma$
-# equals a dense numeric maximum of $\sigma'$.
+# For every pair, in float64: $\sigma(\sigma^{-1}(x)) = x$ near the ends of $I$ (so the
+# Bregman layer with $W=0$, $b=0$, $V=I$ is the identity), $\nabla\phi = \sigma^{-1}$,
+# $\nabla\phi^* = \sigma$, the Fenchel–Young equality $\phi(x) + \phi^*(u) = xu$ at
+# $u = \sigma^{-1}(x)$, and $L_\sigma$ equals a dense numeric maximum of $\sigma'$.
 
 
 # %%
 def interior(pair, count=400):
     lo, hi = pair.lower, pair.upper
     if np.isfinite(lo) and np.isfinite(hi):
-        t = np.concatenate([np.geomspace(1e-6, 0.5, count // 2), 1 - np.geomspace(1e-6, 0.5, count // 2)])
+        t = np.concatenate(
+            [np.geomspace(1e-6, 0.5, count // 2), 1 - np.geomspace(1e-6, 0.5, count // 2)]
+        )
         return jnp.asarray(lo + (hi - lo) * t)
     if np.isfinite(lo):
         return jnp.asarray(lo + np.geomspace(1e-6, 1e3, count))
@@ -132,8 +139,12 @@ for name in L.names():
 # %%
 t = sp.Symbol("t", real=True)
 pair = L.from_sigma("algebraic_sigmoid", (1 + t / sp.sqrt(1 + t**2)) / 2)
-display(Math(rf"\sigma^{{-1}}(x) = {sp.latex(pair.inverse_expr)},\quad I = {sp.latex(pair.interval)},"
-             rf"\quad L_\sigma = {sp.latex(pair.lipschitz_expr)}"))
+display(
+    Math(
+        rf"\sigma^{{-1}}(x) = {sp.latex(pair.inverse_expr)},\quad I = {sp.latex(pair.interval)},"
+        rf"\quad L_\sigma = {sp.latex(pair.lipschitz_expr)}"
+    )
+)
 x = jnp.linspace(0.001, 0.999, 101)
 assert jnp.allclose(pair.sigma(pair.inverse(x)), x, atol=1e-12)
 assert abs(pair.lipschitz - 0.5) < 1e-15

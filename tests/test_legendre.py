@@ -143,7 +143,7 @@ def _round_trip_tolerance(pair, x, dtype) -> np.ndarray:
     u = np.asarray(pair.inverse(np.asarray(x, np.float64)))
     slope = np.asarray(pair.derivative(u))
     tiny = float(np.finfo(dtype).tiny)
-    return 16 * _eps(dtype) * (np.maximum(np.abs(x), tiny) + slope * (1 + np.abs(u)))
+    return 16 * _eps(dtype) * (np.abs(x) + slope * (1 + np.abs(u))) + tiny  # denormals flush
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -168,28 +168,28 @@ def test_round_trips_hypothesis(pair, dtype, data):
     the conditioning |σ(v)| / σ′(v) of the inverse at σ(v)."""
     lo, hi = pair.lower, pair.upper
     if np.isfinite(lo) and np.isfinite(hi):
-        t = np.array(data.draw(st.lists(st.floats(1e-6, 1 - 1e-6), min_size=BATCH,
-                                        max_size=BATCH)))
+        t = np.array(data.draw(st.lists(st.floats(1e-6, 1 - 1e-6), min_size=BATCH, max_size=BATCH)))
         x = (lo + (hi - lo) * t).astype(dtype)
     elif np.isfinite(lo):
         offsets = data.draw(st.lists(st.floats(1e-6, 1e4), min_size=BATCH, max_size=BATCH))
         x = (lo + np.array(offsets) / _scale(pair)).astype(dtype)
     else:
-        x = np.array(data.draw(st.lists(st.floats(-30.0, 30.0), min_size=BATCH,
-                                        max_size=BATCH))).astype(dtype)
-    x = x[np.asarray(pair.contains(x))]
+        x = np.array(
+            data.draw(st.lists(st.floats(-30.0, 30.0), min_size=BATCH, max_size=BATCH))
+        ).astype(dtype)
+    # keep the batch shape fixed (a new shape recompiles every JAX primitive)
+    x = np.where(np.asarray(pair.contains(x)), x, x[0]).astype(dtype)
     u = np.asarray(pair.inverse(x))
     assert np.all(np.isfinite(u))
     assert np.all(np.abs(np.asarray(pair.sigma(u)) - x) <= _round_trip_tolerance(pair, x, dtype))
     v = np.array(data.draw(st.lists(st.floats(-15.0, 15.0), min_size=BATCH, max_size=BATCH)))
-    v = (v / _scale(pair)).astype(dtype)
-    v = v[(v > pair.dual_lower) & (v < pair.dual_upper)]
+    v = np.clip(v / _scale(pair), 0.999 * pair.dual_lower, 0.999 * pair.dual_upper).astype(dtype)
     y = np.asarray(pair.sigma(v))
     keep = np.asarray(pair.contains(y))
-    v, y = v[keep], y[keep]
     slope = np.asarray(pair.derivative(v.astype(np.float64)))
-    tol = 16 * _eps(dtype) * (np.abs(v) + np.abs(y) / slope)
-    assert np.all(np.abs(np.asarray(pair.inverse(y), np.float64) - v) <= tol)
+    tol = 16 * _eps(dtype) * (np.abs(v) + np.abs(y) / slope) + float(np.finfo(dtype).tiny)
+    error = np.abs(np.asarray(pair.inverse(y), np.float64) - v)
+    assert np.all(error[keep] <= tol[keep])
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=IDS)
@@ -201,13 +201,17 @@ def test_gradients_and_fenchel_young(pair):
     grad_phi = jax.vmap(jax.grad(pair.phi))(x)
     grad_conj = jax.vmap(jax.grad(pair.phi_conj))(u)
     np.testing.assert_allclose(grad_conj, x, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(grad_phi, pair.inverse(x), rtol=1e-6, atol=1e-9)
+    # ∇φ(x) is conditioned by φ″(x) = 1/σ′(u): compare where σ′(u) > 1e-6
+    conditioned = np.asarray(pair.derivative(u)) > 1e-6
+    np.testing.assert_allclose(
+        grad_phi[conditioned], pair.inverse(x)[conditioned], rtol=1e-6, atol=1e-9
+    )
     fenchel = pair.phi(x) + pair.phi_conj(u) - x * u
     assert np.max(np.abs(fenchel) / (1 + np.abs(x * u))) < 1e-9
-    # the derivative is the autodiff derivative of sigma
-    np.testing.assert_allclose(
-        jax.vmap(jax.grad(pair.sigma))(u), pair.derivative(u), rtol=1e-9, atol=1e-300
-    )
+    # σ′ is the autodiff derivative of σ (where autodiff's 1 − σ² does not cancel)
+    autodiff = jax.vmap(jax.grad(pair.sigma))(u)
+    reliable = np.asarray(pair.derivative(u)) > 1e-4
+    np.testing.assert_allclose(autodiff[reliable], pair.derivative(u)[reliable], rtol=1e-9)
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=IDS)
@@ -319,7 +323,7 @@ def test_refuses_sigma_that_is_not_a_bijection_onto_an_interval():
         L.from_sigma("cube", u**3)
     with pytest.raises(ValueError, match="not increasing"):
         L.from_sigma("decreasing", -sp.atan(u))
-    with pytest.raises(ValueError, match="not continuous"):
+    with pytest.raises(ValueError, match="continuous"):
         L.from_sigma("jump", sp.atan(u) + sp.sign(u))
     with pytest.raises(TypeError, match="SymPy expression"):
         L.from_sigma("lambda", lambda v: v)

@@ -9,23 +9,23 @@ definition (Frecon, Gasso, Pontil, Salzo, "Bregman Neural Networks", ICML 2022).
 
 from bregmalib.legendre._catalogue import DEFINITIONS, PairDefinition
 from bregmalib.legendre._pair import (
-    U,
-    X,
     DomainError,
     LegendrePair,
     NumericFunctions,
+    U,
+    X,
     default_margin,
 )
 from bregmalib.legendre._registry import from_sigma, get, names, register
 
 __all__ = [
     "DEFINITIONS",
-    "U",
-    "X",
     "DomainError",
     "LegendrePair",
     "NumericFunctions",
     "PairDefinition",
+    "U",
+    "X",
     "default_margin",
     "from_sigma",
     "get",

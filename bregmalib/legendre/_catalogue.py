@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import sympy as sp
 
 from bregmalib.legendre import _stable as st
-from bregmalib.legendre._pair import U, X, NumericFunctions
+from bregmalib.legendre._pair import NumericFunctions, U, X
 
 REALS = sp.Interval(-sp.oo, sp.oo)
 BETA = sp.Symbol("beta", positive=True)
@@ -45,7 +45,7 @@ class PairDefinition:
 def _sigmoid() -> NumericFunctions:
     return NumericFunctions(
         sigma=jax.nn.sigmoid,
-        inverse=lambda x: jnp.log(x) - jnp.log1p(-x),
+        inverse=st.logit,
         derivative=lambda u: jax.nn.sigmoid(u) * jax.nn.sigmoid(-u),
         log_derivative=lambda u: jax.nn.log_sigmoid(u) + jax.nn.log_sigmoid(-u),
         phi=st.neg_entropy_binary,
@@ -69,7 +69,7 @@ def _scaled_tanh(a: float, b: float) -> NumericFunctions:
     log_ab = math.log(a * b)
     return NumericFunctions(
         sigma=lambda u: a * jnp.tanh(b * u),
-        inverse=lambda x: 0.5 * (jnp.log(a + x) - jnp.log(a - x)) / b,
+        inverse=lambda x: st.atanh_stable(x, a) / b,
         derivative=lambda u: a * b * jnp.exp(st.log_sech_squared(b * u)),
         log_derivative=lambda u: log_ab + st.log_sech_squared(b * u),
         phi=lambda x: (a / b) * base.phi(x / a),
@@ -123,8 +123,9 @@ def _sin() -> NumericFunctions:
         log_derivative=lambda u: jnp.where(
             jnp.abs(u) <= half_pi, jnp.log(jnp.cos(clipped(u))), -jnp.inf
         ),
-        phi=lambda x: x * jnp.arctan2(x, jnp.sqrt((1.0 - x) * (1.0 + x)))
-        + jnp.sqrt((1.0 - x) * (1.0 + x)),
+        phi=lambda x: (
+            x * jnp.arctan2(x, jnp.sqrt((1.0 - x) * (1.0 + x))) + jnp.sqrt((1.0 - x) * (1.0 + x))
+        ),
         phi_conj=lambda u: jnp.where(
             jnp.abs(u) <= half_pi, -jnp.cos(clipped(u)), jnp.abs(u) - half_pi
         ),
@@ -137,8 +138,7 @@ def _softplus(beta: float) -> NumericFunctions:
         inverse=lambda x: x + jnp.log(-jnp.expm1(-beta * x)) / beta,
         derivative=lambda u: jax.nn.sigmoid(beta * u),
         log_derivative=lambda u: jax.nn.log_sigmoid(beta * u),
-        phi=lambda x: 0.5 * x * x
-        + (st.dilog(jnp.exp(-beta * x)) - st.PI2_OVER_6) / beta**2,
+        phi=lambda x: 0.5 * x * x + (st.dilog(jnp.exp(-beta * x)) - st.PI2_OVER_6) / beta**2,
         phi_conj=lambda u: st.softplus_dilog_conjugate(beta * u) / beta**2,
     )
 
@@ -235,7 +235,7 @@ DEFINITIONS: dict[str, PairDefinition] = {
             note=(
                 "Restricted pair: sin is a bijection of (−π/2, π/2) onto (−1, 1) only, and "
                 "φ(x) = x asin x + √(1−x²) has a bounded gradient at ±1, so φ is not of Legendre "
-                "type and sin is no Legendre pair on ℝ (the official package uses sin on all of ℝ). "
+                "type and sin is no Legendre pair on ℝ (the official package uses sin on ℝ). "
                 "Numerically σ = ∇φ* = sin∘clip to [−π/2, π/2]: constant ±1 with σ′ = 0 "
                 "(log σ′ = −inf) outside, where σ⁻¹∘σ returns ±π/2, not u."
             ),

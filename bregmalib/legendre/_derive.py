@@ -46,7 +46,9 @@ def _critical_points(expr: sp.Expr, var: sp.Symbol, domain: sp.Interval) -> list
     return None
 
 
-def _end_values(expr: sp.Expr, var: sp.Symbol, domain: sp.Interval) -> list[tuple[sp.Expr, sp.Expr]]:
+def _end_values(
+    expr: sp.Expr, var: sp.Symbol, domain: sp.Interval
+) -> list[tuple[sp.Expr, sp.Expr]]:
     ends = []
     for end, direction in ((domain.inf, "+"), (domain.sup, "-")):
         value = sp.limit(expr, var, end, direction) if end.is_infinite else expr.subs(var, end)
@@ -73,9 +75,7 @@ def supremum(
     return Supremum(value=candidates[best][0], at=candidates[best][1])
 
 
-def dual_range(
-    sigma: sp.Expr, dual_domain: sp.Interval
-) -> sp.Interval:
+def dual_range(sigma: sp.Expr, dual_domain: sp.Interval) -> sp.Interval:
     """σ(D) for an increasing σ: the open interval between its end limits."""
     (low, _), (high, _) = _end_values(sigma, U, dual_domain)
     for end in (low, high):
@@ -100,7 +100,11 @@ def numeric_grid(domain: tuple[float, float], count: int = 4001) -> np.ndarray:
         tails.append(np.geomspace(20.0, 1e6, 200))
     grid = np.unique(np.concatenate([core, *tails]))
     eps = 1e-9 * max(1.0, hi_f - lo_f)
-    return grid[(grid > lo_f + eps) & (grid < hi_f - eps)] if np.isfinite(lo) or np.isfinite(hi) else grid
+    return (
+        grid[(grid > lo_f + eps) & (grid < hi_f - eps)]
+        if np.isfinite(lo) or np.isfinite(hi)
+        else grid
+    )
 
 
 def mp_function(expr: sp.Expr, var: sp.Symbol, parameters: Mapping[sp.Symbol, float]):
@@ -110,15 +114,17 @@ def mp_function(expr: sp.Expr, var: sp.Symbol, parameters: Mapping[sp.Symbol, fl
 
 
 def check_increasing(sigma: sp.Expr, dual_domain: sp.Interval, parameters) -> None:
-    """Refuse a σ that is not increasing: σ′ ≤ 0 somewhere on a dense grid of the domain,
-    or a non-empty symbolic violation set {σ′ ≤ 0} when SymPy can decide it."""
+    """Refuse a σ that is not increasing: σ′ ≤ 0 on a dense grid of |u| ≤ 30 (60 digits), σ′ < 0
+    further out (where σ′ may round to 0), or a non-empty symbolic violation set {σ′ ≤ 0} when
+    SymPy can decide it."""
     derivative = sp.diff(sigma, U)
     evaluate = mp_function(derivative, U, parameters)
     lo, hi = (float(dual_domain.inf), float(dual_domain.sup))
-    with mpmath.workdps(30):
+    with mpmath.workdps(60):
         for u in numeric_grid((lo, hi), 1201):
             value = evaluate(mpmath.mpf(float(u)))
-            if not mpmath.isfinite(value) or value <= 0:
+            core = abs(u) <= 30
+            if not mpmath.isfinite(value) or value < 0 or (core and value == 0):
                 raise ValueError(
                     f"σ = {sigma} is not increasing on {dual_domain}: σ′({u:.6g}) = "
                     f"{mpmath.nstr(value, 6)} ≤ 0"
@@ -134,7 +140,13 @@ def check_increasing(sigma: sp.Expr, dual_domain: sp.Interval, parameters) -> No
 
 def check_continuous(sigma: sp.Expr, dual_domain: sp.Interval) -> None:
     """Refuse a σ with a discontinuity in the dual domain (its range would not be an interval)."""
-    domain = sp.calculus.util.continuous_domain(sigma, U, dual_domain)
+    try:
+        domain = sp.calculus.util.continuous_domain(sigma, U, dual_domain)
+    except NotImplementedError as error:
+        raise ValueError(
+            f"cannot establish that σ = {sigma} is continuous on {dual_domain} ({error}); "
+            "write σ without sign, Heaviside or Piecewise"
+        ) from error
     if domain != dual_domain:
         raise ValueError(
             f"σ = {sigma} is not continuous on {dual_domain} (continuous only on {domain}), "
@@ -143,7 +155,7 @@ def check_continuous(sigma: sp.Expr, dual_domain: sp.Interval) -> None:
 
 
 def find_inverse(sigma: sp.Expr, interval: sp.Interval, parameters) -> sp.Expr | None:
-    """σ⁻¹ from `solve`, choosing the real branch that satisfies σ(σ⁻¹(x)) = x; None if none does."""
+    """σ⁻¹ from `solve`: the real branch with σ(σ⁻¹(x)) = x, or None if no branch has it."""
     try:
         branches = sp.solve(sp.Eq(X, sigma), U)
     except NotImplementedError:
@@ -177,8 +189,11 @@ def check_inverse(sigma, inverse, interval, parameters, raise_error: bool = True
                 value = evaluate(mpmath.mpf(float(x)))
             except (TypeError, ValueError, ZeroDivisionError):
                 value = mpmath.inf
-            if not (mpmath.isfinite(value) and abs(mpmath.re(value)) < 1e-20 * max(1, abs(x))
-                    and abs(mpmath.im(value)) < 1e-20):
+            if not (
+                mpmath.isfinite(value)
+                and abs(mpmath.re(value)) < 1e-20 * max(1, abs(x))
+                and abs(mpmath.im(value)) < 1e-20
+            ):
                 if raise_error:
                     raise ValueError(
                         f"the inverse {inverse} does not satisfy σ(σ⁻¹(x)) = x at x = {x:.6g} "
@@ -188,15 +203,30 @@ def check_inverse(sigma, inverse, interval, parameters, raise_error: bool = True
     return True
 
 
-def potentials(sigma: sp.Expr, inverse: sp.Expr) -> tuple[sp.Expr | None, sp.Expr | None]:
+def _real_logs(expr: sp.Expr, var: sp.Symbol, point: float) -> sp.Expr:
+    """Replace log(g) by log(−g) where g < 0 at ``point``: an antiderivative from `integrate`
+    may carry log of a negative quantity, which differs from a real one by the constant iπ."""
+    replacements = {}
+    for log in expr.atoms(sp.log):
+        value = complex(sp.N(log.args[0].subs(var, point)))
+        if abs(value.imag) < 1e-30 and value.real < 0:
+            replacements[log] = sp.log(-log.args[0])
+    return expr.xreplace(replacements)
+
+
+def potentials(
+    sigma: sp.Expr, inverse: sp.Expr, interval: sp.Interval, parameters
+) -> tuple[sp.Expr | None, sp.Expr | None]:
     """φ = ∫ σ⁻¹ dx and φ* = uσ(u) − φ(σ(u)) (Fenchel–Young equality), or the other way round
     from φ* = ∫ σ du; None for a potential SymPy cannot integrate."""
+    values = {s: sp.nsimplify(v) for s, v in parameters.items()}
+    midpoint = interior_samples(interval, parameters, 3)[1]
     phi = sp.integrate(inverse, X)
     if not phi.has(sp.Integral):
-        phi = sp.simplify(phi)
+        phi = sp.simplify(_real_logs(phi.subs(values), X, midpoint))
         return phi, sp.simplify(U * sigma - phi.subs(X, sigma))
     phi_conj = sp.integrate(sigma, U)
     if not phi_conj.has(sp.Integral):
-        phi_conj = sp.simplify(phi_conj)
+        phi_conj = sp.simplify(_real_logs(phi_conj.subs(values), U, 0.0))
         return sp.simplify(X * inverse - phi_conj.subs(U, inverse)), phi_conj
     return None, None

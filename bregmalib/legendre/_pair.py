@@ -9,6 +9,7 @@ primal variable in I.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ import sympy as sp
 from jax import Array
 from jax.typing import ArrayLike
 
+REALS = sp.Interval(-sp.oo, sp.oo)
 U = sp.Symbol("u", real=True)
 X = sp.Symbol("x", real=True)
 
@@ -64,7 +66,7 @@ class LegendrePair:
     lipschitz_at: sp.Expr
     parameters: tuple[tuple[sp.Symbol, float], ...]
     numeric: NumericFunctions
-    dual_domain: sp.Interval = sp.Interval(-sp.oo, sp.oo)
+    dual_domain: sp.Interval = REALS
     legendre: bool = True
     note: str = ""
 
@@ -83,7 +85,7 @@ class LegendrePair:
         return f"LegendrePair({self.name!r}{', ' if params else ''}{params})"
 
     # ----- symbolic views -------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def parameter_values(self) -> Mapping[str, float]:
         """Parameter values by name, for example ``{"beta": 1000.0}``."""
         return {s.name: float(v) for s, v in self.parameters}
@@ -92,38 +94,38 @@ class LegendrePair:
         """``expr`` with this pair's parameter symbols replaced by their (rational) values."""
         return expr.subs({s: sp.nsimplify(v) for s, v in self.parameters})
 
-    @property
+    @functools.cached_property
     def derivative_expr(self) -> sp.Expr:
         """σ′(u), symbolic."""
         return sp.diff(self.sigma_expr, U)
 
     # ----- interval -------------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def lower(self) -> float:
         """Left end of the interval I (``-inf`` when unbounded)."""
         return float(self.substitute(self.interval.inf))
 
-    @property
+    @functools.cached_property
     def upper(self) -> float:
         """Right end of the interval I (``inf`` when unbounded)."""
         return float(self.substitute(self.interval.sup))
 
-    @property
+    @functools.cached_property
     def bounded(self) -> bool:
         """True when σ is bounded (both ends of I finite)."""
         return bool(np.isfinite(self.lower) and np.isfinite(self.upper))
 
-    @property
+    @functools.cached_property
     def lipschitz(self) -> float:
         """L_σ = sup σ′ at this pair's parameter values."""
         return float(self.substitute(self.lipschitz_expr))
 
-    @property
+    @functools.cached_property
     def dual_lower(self) -> float:
         """Left end of the dual domain D (``-inf`` except for restricted pairs)."""
         return float(self.substitute(self.dual_domain.inf))
 
-    @property
+    @functools.cached_property
     def dual_upper(self) -> float:
         """Right end of the dual domain D (``inf`` except for restricted pairs)."""
         return float(self.substitute(self.dual_domain.sup))

@@ -14,7 +14,7 @@ import sympy as sp
 
 from bregmalib.legendre import _derive
 from bregmalib.legendre._catalogue import ALIASES, DEFINITIONS, PairDefinition
-from bregmalib.legendre._pair import U, X, LegendrePair, NumericFunctions
+from bregmalib.legendre._pair import LegendrePair, NumericFunctions, U, X
 
 _USER_PAIRS: dict[str, Callable[..., LegendrePair]] = {}
 
@@ -49,9 +49,7 @@ def get(name: str | LegendrePair, **params: float) -> LegendrePair:
     if unknown:
         accepted = ", ".join(sorted(known)) or "none"
         raise ValueError(f"{key} has no parameter {sorted(unknown)}; accepted: {accepted}")
-    values = tuple(
-        (s, float(params.get(s.name, default))) for s, default in definition.defaults
-    )
+    values = tuple((s, float(params.get(s.name, default))) for s, default in definition.defaults)
     for symbol, value in values:
         if not value > 0:
             raise ValueError(f"{key}: parameter {symbol.name} must be positive, got {value}")
@@ -163,9 +161,7 @@ def from_sigma(
     if inverse is None:
         inverse = _derive.find_inverse(sigma, interval, params)
         if inverse is None:
-            raise ValueError(
-                f"SymPy cannot invert σ = {sigma}; pass inverse= (an expression in x)"
-            )
+            raise ValueError(f"SymPy cannot invert σ = {sigma}; pass inverse= (an expression in x)")
     else:
         inverse = inverse.subs(inverse_variable, X) if inverse_variable is not None else inverse
         _derive.check_inverse(sigma, inverse, interval, params)
@@ -174,7 +170,7 @@ def from_sigma(
     values = {s: sp.nsimplify(v) for s, v in params.items()}
     sigma_fn = _lambdify(sigma, U, values)
     inverse_fn = _lambdify(inverse, X, values)
-    phi, phi_conj = _derive.potentials(sigma, inverse)
+    phi, phi_conj = _derive.potentials(sigma, inverse, interval, params)
     if phi is None:
         anchor = float(sigma.subs(values).subs(U, 0))
         phi_fn, phi_conj_fn = _quadrature_potentials(sigma_fn, inverse_fn, anchor)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 import mpmath
 import numpy as np
@@ -35,9 +36,32 @@ def log_sech_squared(u: Array) -> Array:
     return 2.0 * (LOG2 - a - jnp.log1p(jnp.exp(-2.0 * a)))
 
 
-def atanh_stable(x: Array) -> Array:
-    """atanh x = (log1p(x) − log1p(−x)) / 2, accurate near ±1."""
-    return 0.5 * (jnp.log1p(x) - jnp.log1p(-x))
+def log1p_accurate(x: Array) -> Array:
+    """log(1 + x) to a few ulps through log: log(w)·x / (w − 1) with w = 1 + x (Goldberg's
+    trick; XLA's float64 log1p is off by up to ~128 ulps on the CPU)."""
+    w = 1.0 + x
+    d = w - 1.0
+    safe = jnp.where(d == 0, 1.0, d)
+    return jnp.where(d == 0, x, jnp.log(w) * (x / safe))
+
+
+def atanh_stable(x: Array, scale: float = 1.0) -> Array:
+    """atanh(x / a) = log1p(2|x| / (a − |x|)) / 2 with the sign of x (a = ``scale``): a − |x| is
+    exact near the ends (Sterbenz), so this is accurate near 0 and near ±a."""
+
+    def positive(t: Array) -> Array:
+        return 0.5 * log1p_accurate(2.0 * t / (scale - t))
+
+    return jnp.where(x < 0, -positive(-x), positive(x))
+
+
+def logit(x: Array) -> Array:
+    """log(x / (1 − x)) on (0, 1): directly below 1/4, else 2 atanh(2x − 1) (2x − 1 exact)."""
+    low = x < 0.25
+    safe_low = jnp.where(low, x, 0.125)
+    safe_high = jnp.where(low, 0.5, x)
+    direct = jnp.log(safe_low / (1.0 - safe_low))
+    return jnp.where(low, direct, 2.0 * atanh_stable(2.0 * safe_high - 1.0))
 
 
 def neg_entropy_binary(x: Array) -> Array:
@@ -63,17 +87,24 @@ def tan_to_half_pi(x: Array) -> Array:
     formed in extended precision (the split of `half_pi_split`)."""
     hi, lo = half_pi_split(x.dtype)
     a = jnp.abs(x)
-    reflected = (hi - a) + lo
     near_edge = a > math.pi / 4
-    safe_reflected = jnp.where(near_edge, reflected, 1.0)
-    value = jnp.where(near_edge, 1.0 / jnp.tan(safe_reflected), jnp.tan(a))
-    return jnp.sign(x) * value
+    safe_reflected = jnp.where(near_edge, (hi - a) + lo, 1.0)
+    return jnp.where(near_edge, jnp.sign(x) / jnp.tan(safe_reflected), jnp.tan(x))
 
 
+@jax.custom_jvp
 def dilog(w: Array) -> Array:
     """The dilogarithm Li₂(w) = −∫₀^w log(1 − t)/t dt for w ≤ 1, through Spence's function
-    (``spence(z) = Li₂(1 − z)``)."""
+    (``spence(z) = Li₂(1 − z)``), with its derivative Li₂′(w) = −log(1 − w)/w."""
     return spence(1.0 - w)
+
+
+@dilog.defjvp
+def _dilog_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (w,), (dw,) = primals, tangents
+    safe = jnp.where(w == 0, 1.0, w)
+    slope = jnp.where(w == 0, 1.0, -log1p_accurate(-safe) / safe)
+    return dilog(w), slope * dw
 
 
 def softplus_dilog_conjugate(t: Array) -> Array:
