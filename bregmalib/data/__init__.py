@@ -1,0 +1,42 @@
+"""Offline, seeded data: digits and two spirals scaled into an activation's interval, and 2-D
+toy densities (two moons, eight Gaussians, checkerboard)."""
+
+from bregmalib.data._datasets import (
+    DATASETS,
+    Dataset,
+    load_dataset,
+    load_digits,
+    load_two_spirals,
+    two_spirals_raw,
+)
+from bregmalib.data._density import (
+    DENSITIES,
+    checkerboard,
+    eight_gaussians,
+    sample_density,
+    two_moons,
+)
+from bregmalib.data._scale import (
+    DEFAULT_MARGIN,
+    IntervalScaler,
+    fit_scaler,
+    target_segment,
+)
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_MARGIN",
+    "DENSITIES",
+    "Dataset",
+    "IntervalScaler",
+    "checkerboard",
+    "eight_gaussians",
+    "fit_scaler",
+    "load_dataset",
+    "load_digits",
+    "load_two_spirals",
+    "sample_density",
+    "target_segment",
+    "two_moons",
+    "two_spirals_raw",
+]

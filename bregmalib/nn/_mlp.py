@@ -1,0 +1,170 @@
+"""Multilayer perceptrons of Bregman, standard and Euclidean hidden layers with a linear head.
+
+Frecon et al., "Bregman Neural Networks", ICML 2022, §3: a BregmaNet MLP composes Bregman
+layers x⁺ = σ(σ⁻¹(Vx) + Wx + b). Where V = I the forward pass runs in dual coordinates
+u⁺ = u + Wσ(u) + b, so that σ⁻¹ is never evaluated on saturated values.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+
+from bregmalib.legendre import LegendrePair
+from bregmalib.nn._dense import Dense, dense_from_rng
+from bregmalib.nn._init import numpy_rng, uniform
+from bregmalib.nn._validate import (
+    check_dtype,
+    check_in_interval,
+    check_vector,
+    check_version,
+    check_widths,
+    resolve_pair,
+)
+
+
+class MLP(eqx.Module):
+    """Hidden layers (`Dense`) of one version followed by a linear head ``Hx + c``.
+
+    For the Bregman version the input must lie in the open interval Iⁿ. It is converted once
+    by a *checked* inverse, with the semantics of ``pair.inverse_checked`` (no clamping: an
+    input outside I raises `DomainError` eagerly, an Equinox runtime error under ``jit``; it is
+    never silently moved), and the dual coordinate u is then carried through every layer,
+    u⁺ = u + Wσ(u) + b. A layer with V ≠ I takes σ(u) and returns its pre-activation
+    σ⁻¹(Vσ(u)) + Wσ(u) + b (σ⁻¹ clamped there, see `Dense.preactivation`), which is again the
+    dual coordinate of its output.
+    """
+
+    hidden: tuple[Dense, ...]
+    head_weight: Array
+    head_bias: Array
+    pair: LegendrePair = eqx.field(static=True)
+    version: str = eqx.field(static=True)
+
+    def __check_init__(self) -> None:
+        check_version(self.version)
+        if not self.hidden:
+            raise ValueError("an MLP needs at least one hidden layer")
+        for k, layer in enumerate(self.hidden):
+            if layer.pair != self.pair or layer.version != self.version:
+                raise ValueError(
+                    f"hidden layer {k} is ({layer.pair.name}, {layer.version}); the MLP is "
+                    f"({self.pair.name}, {self.version})"
+                )
+            if k and layer.in_features != self.hidden[k - 1].out_features:
+                raise ValueError(
+                    f"hidden layer {k} takes {layer.in_features} inputs but layer {k - 1} "
+                    f"gives {self.hidden[k - 1].out_features}"
+                )
+        width = self.hidden[-1].out_features
+        if self.head_weight.ndim != 2 or self.head_weight.shape[1] != width:
+            raise ValueError(
+                f"head_weight must have shape (classes, {width}), got {self.head_weight.shape}"
+            )
+        if self.head_bias.shape != self.head_weight.shape[:1]:
+            raise ValueError(
+                f"head_bias must have shape {self.head_weight.shape[:1]}, "
+                f"got {self.head_bias.shape}"
+            )
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """``(input_dim, hidden_1, ..., hidden_L)``."""
+        return (self.hidden[0].in_features, *(layer.out_features for layer in self.hidden))
+
+    @property
+    def n_classes(self) -> int:
+        """Number of outputs of the linear head."""
+        return int(self.head_weight.shape[0])
+
+    @property
+    def dtype(self) -> Any:
+        """Floating dtype of the parameters."""
+        return self.head_weight.dtype
+
+    def dual_hidden(self, x: Array) -> Array:
+        """σ⁻¹(features(x)) for a primal input x ∈ Iⁿ, computed in dual coordinates (Bregman
+        version, any V): σ⁻¹ is evaluated only on x and, at layers with V ≠ I, on Vσ(u)."""
+        if self.version != "bregman":
+            raise ValueError(f"dual_hidden exists for Bregman MLPs only, not {self.version!r}")
+        x = check_vector(x, self.widths[0], "MLP")
+        x = check_in_interval(self.pair, x, "MLP")
+        first = self.hidden[0]
+        u = (
+            first.preactivation(x)
+            if first.mix_logits is not None
+            else first.dual(self.pair.inverse(x))
+        )
+        for layer in self.hidden[1:]:
+            u = (
+                layer.dual(u)
+                if layer.mix_logits is None
+                else layer.preactivation(self.pair.sigma(u))
+            )
+        return u
+
+    def features(self, x: Array) -> Array:
+        """Output of the last hidden layer, in primal coordinates."""
+        x = check_vector(x, self.widths[0], "MLP")
+        if self.version == "bregman":
+            return self.pair.sigma(self.dual_hidden(x))
+        for layer in self.hidden:
+            x = layer(x)
+        return x
+
+    def dual_features(self, u: Array) -> Array:
+        """u ↦ σ⁻¹(features(σ(u))) through uₖ₊₁ = uₖ + Wₖσ(uₖ) + bₖ; needs V = I everywhere."""
+        if self.version != "bregman" or any(layer.mix_logits is not None for layer in self.hidden):
+            raise ValueError(
+                "dual_features needs a Bregman MLP whose hidden layers all have V = I "
+                f"(equal widths); this one is {self.version} with widths {self.widths}"
+            )
+        u = check_vector(u, self.widths[0], "MLP.dual_features")
+        for layer in self.hidden:
+            u = layer.dual(u)
+        return u
+
+    def __call__(self, x: Array) -> Array:
+        """Logits H·features(x) + c for one example x of shape ``(input_dim,)``."""
+        return self.head_weight @ self.features(x) + self.head_bias
+
+
+def make_mlp(
+    activation: str | LegendrePair,
+    widths: Sequence[int],
+    n_classes: int,
+    version: str,
+    *,
+    key: Array,
+    init: str = "default",
+    dtype: Any = jnp.float32,
+    **activation_params: float,
+) -> MLP:
+    """An `MLP` with ``widths = (input_dim, hidden_1, ..., hidden_L)`` and ``n_classes`` logits.
+
+    ``activation`` is a pair name (``bregmalib.legendre.names()``, parameters as keywords, e.g.
+    ``beta=10`` for softplus) or a `LegendrePair`. ``init`` applies to the hidden layers (see
+    `make_dense`; with ``"zero"`` and equal widths the Bregman hidden part is the identity); the
+    head is always drawn as U(−1/√width, 1/√width).
+    """
+    pair = resolve_pair(activation, **activation_params)
+    version = check_version(version)
+    widths = check_widths(widths)
+    dtype = check_dtype(dtype)
+    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
+    rng = numpy_rng(key)
+    hidden = tuple(
+        dense_from_rng(pair, n_in, n_out, version, rng, init, dtype)
+        for n_in, n_out in itertools.pairwise(widths)
+    )
+    limit = 1.0 / np.sqrt(widths[-1])
+    head_weight = uniform(rng, (n_classes, widths[-1]), limit, dtype)
+    head_bias = uniform(rng, (n_classes,), limit, dtype)
+    return MLP(hidden, head_weight, head_bias, pair, version)
