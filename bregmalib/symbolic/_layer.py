@@ -1,0 +1,308 @@
+"""Layer results: the Jacobian of a Bregman layer and the single-layer Lipschitz bound.
+
+T(x) = σ(σ⁻¹(Vx) + Wx + b) (Frecon et al., ICML 2022): with u = σ⁻¹(Vx), z = u + Wx + b,
+J(x) = diag(σ′(z)/σ′(u)) V + diag(σ′(z)) W, and on a box B with Δ_i ≥ sup_B |(Wx+b)_i|,
+Lip_B(T) ≤ max_i R_σ(Δ_i) ‖V‖₂ + L_σ ‖W‖₂.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import sympy as sp
+from jax import Array
+
+from bregmalib.legendre import LegendrePair
+from bregmalib.lipschitz import _layer as numeric_layer
+from bregmalib.symbolic._numeric import NumericCheck
+from bregmalib.symbolic._pairs import pair_hypotheses
+from bregmalib.symbolic._result import (
+    Claim,
+    Hypothesis,
+    Result,
+    Step,
+    SymbolicOutcome,
+    inconclusive,
+    proved,
+)
+
+#: the fixed test layers: width n (square, V = I) and a 2-by-3 layer with row-stochastic V
+N = 3
+SCALES = (0.3, 1.0, 3.0)
+
+
+def _matrix(name: str, rows: int, cols: int) -> sp.Matrix:
+    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True))
+
+
+@functools.lru_cache(maxsize=1)
+def jacobian_symbolic() -> SymbolicOutcome:
+    """Chain rule with σ an undefined function, for a 2-by-3 layer with general V, W, b:
+    implicit differentiation of σ(u(x)) = Vx gives ∂u/∂x = diag(1/σ′(u)) V, then
+    J = diag(σ′(z))(∂u/∂x + W)."""
+    sigma = sp.Function("sigma")
+    x = sp.symbols("x1:4", real=True)
+    V, W = _matrix("V", 2, 3), _matrix("W", 2, 3)
+    b = sp.Matrix(sp.symbols("b1:3", real=True))
+    u = [sp.Function(f"u{i + 1}")(*x) for i in range(2)]
+    y = V * sp.Matrix(x)
+    du = sp.zeros(2, 3)
+    for i in range(2):
+        for k in range(3):
+            implicit = sp.diff(sigma(u[i]), x[k]) - sp.diff(y[i], x[k])
+            du[i, k] = sp.solve(implicit, sp.diff(u[i], x[k]))[0]
+    z = sp.Matrix(u) + W * sp.Matrix(x) + b
+    T = sp.Matrix([sigma(z[i]) for i in range(2)])
+    J = T.jacobian(x).subs({sp.diff(u[i], x[k]): du[i, k] for i in range(2) for k in range(3)})
+    prime = [
+        sp.Subs(sp.Derivative(sigma(sp.Symbol("t")), sp.Symbol("t")), sp.Symbol("t"), e) for e in z
+    ]
+    uprime = [
+        sp.Subs(sp.Derivative(sigma(sp.Symbol("t")), sp.Symbol("t")), sp.Symbol("t"), e) for e in u
+    ]
+    formula = (
+        sp.diag(*[prime[i].doit() / uprime[i].doit() for i in range(2)]) * V
+        + sp.diag(*[prime[i].doit() for i in range(2)]) * W
+    )
+    difference = sp.simplify((J.doit() - formula).applyfunc(sp.simplify))
+    method = "chain rule with an undefined σ, implicit differentiation of σ(u(x)) = Vx (SymPy)"
+    if difference == sp.zeros(2, 3):
+        return proved(method, "J - formula simplifies to the zero matrix (2-by-3, general V, W, b)")
+    return inconclusive(method, f"J - formula = {sp.sstr(difference)}")
+
+
+def _dual_half_width(pair: LegendrePair) -> float:
+    """A half-width c with σ⁻¹(σ(±c)) = ±c to 1e-9: inside it the primal layer is representable."""
+    c = 2.0
+    hi = pair.dual_upper
+    c = min(c, 0.9 * hi) if np.isfinite(hi) else c
+    with jax.enable_x64(True):
+        while c > 1e-6:
+            w = jnp.asarray([-c, c], dtype=jnp.float64)
+            if float(jnp.max(jnp.abs(pair.inverse(pair.sigma(w)) - w))) < 1e-9 * c:
+                return c
+            c /= 2
+    return c
+
+
+def _layers(seed: int = 0) -> list[dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for scale in SCALES:
+        logits = rng.normal(size=(2, N))
+        V = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        out.append(
+            {
+                "W": rng.normal(size=(N, N)) * scale / np.sqrt(N),
+                "b": rng.normal(size=N) * 0.3,
+                "W2": rng.normal(size=(2, N)) * scale / np.sqrt(N),
+                "b2": rng.normal(size=2) * 0.3,
+                "V": V,
+            }
+        )
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _jacobian_error(pair: LegendrePair):
+    """Relative difference between autodiff and the formula at x = σ(w), for a square layer
+    (V = I) and a 2-by-3 layer with row-stochastic V; z = (w, W, b, W2, b2, V) flattened."""
+    sizes = (N, N * N, N, 2 * N, 2, 2 * N)
+
+    def error(z: Array) -> Array:
+        parts = jnp.split(z, np.cumsum(sizes)[:-1])
+        w, W, b, W2, b2, V = parts
+        W, W2, V = W.reshape(N, N), W2.reshape(2, N), V.reshape(2, N)
+        x = pair.sigma(w)
+        worst = jnp.asarray(0.0, z.dtype)
+        for Wk, bk, Vk in ((W, b, None), (W2, b2, V)):
+            auto = jax.jacfwd(
+                lambda x, Wk=Wk, bk=bk, Vk=Vk: numeric_layer.layer_output(Wk, bk, pair, x, Vk)
+            )(x)
+            formula = numeric_layer.layer_jacobian(Wk, bk, pair, x, Vk)
+            worst = jnp.maximum(
+                worst, jnp.max(jnp.abs(auto - formula)) / (1.0 + jnp.max(jnp.abs(formula)))
+            )
+        return worst
+
+    return error
+
+
+def _fixed(values: list[np.ndarray]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    flat = np.concatenate([np.ravel(v) for v in values])
+    return tuple(f"p{i}" for i in range(flat.size)), tuple(float(v) for v in flat)
+
+
+def jacobian_claim(pair: LegendrePair) -> Claim:
+    """J = diag(σ′(z)/σ′(u)) V + diag(σ′(z)) W, checked symbolically and against autodiff."""
+    c = _dual_half_width(pair)
+    checks = []
+    for layer in _layers():
+        names, fixed = _fixed([layer[k] for k in ("W", "b", "W2", "b2", "V")])
+        checks.append(
+            NumericCheck(
+                _jacobian_error(pair),
+                ("w1", "w2", "w3", *names),
+                (-c, -c, -c, *fixed),
+                (c, c, c, *fixed),
+                tolerance=1e-10,
+                grid_budget=4000,
+                starts=0,
+                description="max |J_autodiff − J_formula| / (1 + max |J|), x = σ(w), random layer",
+            )
+        )
+    Jsym, Vsym, Wsym = sp.Symbol("J"), sp.Symbol("V"), sp.Symbol("W")
+    Dz, Du = (
+        sp.Symbol(r"\operatorname{diag}\sigma'(z)"),
+        sp.Symbol(r"\operatorname{diag}\sigma'(u)"),
+    )
+    steps = (
+        Step(
+            sp.Eq(sp.Symbol(r"\operatorname{diag}\sigma'(u)\,\partial_x u"), Vsym),
+            "differentiate σ(u(x)) = Vx (u = σ⁻¹(Vx))",
+        ),
+        Step(
+            sp.Eq(sp.Symbol(r"\partial_x z"), sp.Symbol(r"\partial_x u") + Wsym), "z = u + Wx + b"
+        ),
+        Step(sp.Eq(Jsym, Dz * Du**-1 * Vsym + Dz * Wsym), "chain rule: J = diag σ′(z) ∂z/∂x"),
+    )
+    return Claim(
+        name=f"{pair.name}/layer_jacobian",
+        title=f"{pair.name}: Jacobian of a Bregman layer",
+        activation=pair.name,
+        hypotheses=(
+            *pair_hypotheses(pair),
+            Hypothesis("layer T(x) = σ(σ⁻¹(Vx) + Wx + b), V = I or row-stochastic, x ∈ Iⁿ"),
+        ),
+        statement=sp.Eq(Jsym, Dz * Du**-1 * Vsym + Dz * Wsym, evaluate=False),
+        steps=steps,
+        symbolic=jacobian_symbolic,
+        numeric=tuple(checks),
+        notes=(f"Numeric route at the pair's parameters, dual box half-width {c:g}.",),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _norm_excess(pair: LegendrePair):
+    """‖J(σ(w))‖₂ / bound − 1 for a square layer (V = I); z = (w, W, b, 1/bound) flattened."""
+
+    def excess(z: Array) -> Array:
+        w, W, b, inverse = z[:N], z[N : N + N * N].reshape(N, N), z[N + N * N : -1], z[-1]
+        J = numeric_layer.layer_jacobian_dual(W, b, pair, w)
+        return jnp.linalg.svd(J, compute_uv=False)[0] * inverse - 1.0
+
+    return excess
+
+
+def layer_bound_claim(pair: LegendrePair, lemmas: dict[str, Result]) -> Claim:
+    """Lip_B(T) ≤ max_i R_σ(Δ_i)‖V‖₂ + L_σ‖W‖₂ on a box B, Δ_i ≥ sup_B |(Wx+b)_i|; checked on
+    random layers by grid + gradient ascent of ‖J‖₂ in dual coordinates."""
+    c = _dual_half_width(pair)
+    with jax.enable_x64(True):
+        lo_hi = np.asarray(pair.sigma(jnp.asarray([-c, c], dtype=jnp.float64)))
+    box_primal = (
+        None if pair.bounded and pair.legendre else (np.full(N, lo_hi[0]), np.full(N, lo_hi[1]))
+    )
+    ulo, uhi = (
+        (-numeric_layer.DUAL_CLIP, numeric_layer.DUAL_CLIP) if box_primal is None else (-c, c)
+    )
+    checks, uppers = [], []
+    for layer in _layers(seed=1):
+        bound = numeric_layer.layer_lipschitz_bound(layer["W"], layer["b"], pair, box_primal)
+        uppers.append(bound.upper)
+        names, fixed = _fixed([layer["W"], layer["b"], np.array([1.0 / bound.upper])])
+        checks.append(
+            NumericCheck(
+                _norm_excess(pair),
+                ("w1", "w2", "w3", *names),
+                (ulo, ulo, ulo, *fixed),
+                (uhi, uhi, uhi, *fixed),
+                tolerance=1e-9,
+                grid_budget=8000,
+                starts=12,
+                steps=80,
+                description=(
+                    f"‖J(σ(w))‖₂ / bound − 1 ≤ 0, random 3-by-3 layer (V = I), "
+                    f"bound {bound.upper:.4g}"
+                ),
+            )
+        )
+    needed = (f"{pair.name}/slope_ratio", f"{pair.name}/lipschitz", f"{pair.name}/layer_jacobian")
+
+    def symbolic() -> SymbolicOutcome:
+        method = "from the lemmas: Jacobian formula, slope ratio R_σ, L_σ; triangle inequality"
+        missing = [n for n in needed if n not in lemmas or lemmas[n].status != "proved"]
+        if missing:
+            return inconclusive(method, "lemmas not proved: " + ", ".join(missing))
+        return proved(method, "all lemmas proved")
+
+    R, Delta, L = sp.Function("R_sigma"), sp.Symbol(r"\Delta_i"), sp.Symbol(r"L_{\sigma}")
+    nV, nW = sp.Symbol(r"\|V\|_2"), sp.Symbol(r"\|W\|_2")
+    bound_expr = sp.Symbol(r"\max_i R_{\sigma}(\Delta_i)") * nV + L * nW
+    lip = sp.Symbol(r"\operatorname{Lip}_B(T)")
+    steps = (
+        Step(
+            sp.Le(lip, sp.Symbol(r"\sup_{x\in B}\|J(x)\|_2")),
+            "mean value inequality on the convex box B",
+        ),
+        Step(
+            sp.Le(
+                sp.Symbol(r"\|J\|_2"),
+                sp.Symbol(r"\max_i \frac{\sigma'(z_i)}{\sigma'(u_i)}") * nV
+                + sp.Symbol(r"\max_i \sigma'(z_i)") * nW,
+            ),
+            "triangle inequality, ‖diag(a) M‖₂ ≤ max|a_i| ‖M‖₂",
+        ),
+        Step(
+            sp.Le(sp.Symbol(r"\frac{\sigma'(z_i)}{\sigma'(u_i)}"), R(Delta)),
+            "z_i − u_i = (Wx+b)_i and |(Wx+b)_i| ≤ Δ_i: definition of R_σ",
+        ),
+        Step(sp.Le(lip, bound_expr), "σ′ ≤ L_σ"),
+    )
+    values = {"uppers": sp.Tuple(*[sp.Float(u, 6) for u in uppers])}
+    return Claim(
+        name=f"{pair.name}/layer_bound",
+        title=f"{pair.name}: single-layer Lipschitz bound",
+        activation=pair.name,
+        hypotheses=(
+            *pair_hypotheses(pair),
+            Hypothesis("layer T(x) = σ(σ⁻¹(Vx) + Wx + b), V = I or row-stochastic"),
+            Hypothesis("B a box of inputs in the closure of Iⁿ and Δ_i ≥ sup over B of |(Wx+b)_i|"),
+        ),
+        statement=sp.Le(lip, bound_expr),
+        steps=steps,
+        symbolic=symbolic,
+        numeric=tuple(checks),
+        notes=(
+            "bregmalib.lipschitz.layer_lipschitz_bound computes it for a user's layer "
+            "(Δ_i by interval arithmetic).",
+        ),
+        values=values,
+    )
+
+
+def layer_lipschitz_bound(layer_or_arrays: Any, box=None) -> numeric_layer.LayerBound:
+    """The single-layer bound for a `bregmalib.nn.Dense` (Bregman version) or a tuple
+    ``(W, b, pair)`` / ``(W, b, pair, V)``; see ``lipschitz._layer.layer_lipschitz_bound``."""
+    if isinstance(layer_or_arrays, tuple):
+        if len(layer_or_arrays) not in (3, 4):
+            raise ValueError("expected (W, b, pair) or (W, b, pair, V)")
+        W, b, pair, *rest = layer_or_arrays
+        return numeric_layer.layer_lipschitz_bound(W, b, pair, box, rest[0] if rest else None)
+    for attribute in ("weight", "bias", "pair", "mixing"):
+        if not hasattr(layer_or_arrays, attribute):
+            raise TypeError(
+                "expected a bregmalib.nn.Dense or a tuple (W, b, pair[, V]), "
+                f"got {type(layer_or_arrays).__name__}"
+            )
+    if getattr(layer_or_arrays, "version", "bregman") != "bregman":
+        raise ValueError(
+            f"the bound is for Bregman layers, got version {layer_or_arrays.version!r}"
+        )
+    layer = layer_or_arrays
+    V = layer.mixing()
+    return numeric_layer.layer_lipschitz_bound(layer.weight, layer.bias, layer.pair, box, V)
