@@ -1,0 +1,250 @@
+"""Inversion of a square Bregman layer in dual coordinates.
+
+Given y = σ(σ⁻¹(x) + Wx + b), the input x = σ(u) solves F(u) = u + Wσ(u) + b = v with
+v = σ⁻¹(y) (Frecon et al., ICML 2022; DESIGN.md §2). Two solvers, both with a tolerance on
+‖F(u) − v‖_∞, an iteration cap, and the residual, iteration and evaluation counts returned:
+
+- fixed point u ← v − b − Wσ(u) (Behrmann et al., ICML 2019), convergent when L_σ‖W‖₂ < 1;
+- damped Newton u ← u − t(I + W diag σ′(u))⁻¹(F(u) − v): the full step when it cuts the merit
+  ½‖F(u) − v‖² fourfold, else the best of t ∈ {¼, ½, 1, 3/2, 2, 3} satisfying Armijo's condition,
+  else Armijo backtracking from t = 1/8. The Newton direction descends the merit wherever the
+  Jacobian is invertible (certificates (b), (c)).
+
+A result that did not converge is flagged (``converged`` False) and, with ``throw=True`` (the
+default), raises `InversionError` (eagerly) or an Equinox runtime error (under ``jit``/``vmap``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jax import Array
+from jax.typing import ArrayLike
+
+from bregmalib.legendre import LegendrePair
+
+METHODS = ("newton", "fixed_point")
+_ARMIJO = 1e-4
+_FAST_DECREASE = 0.25
+_TRIAL_STEPS = (0.25, 0.5, 1.5, 2.0, 3.0)
+_FALLBACK_STEP = 0.125
+
+
+class InversionError(RuntimeError):
+    """Raised when an inversion stops without reaching its tolerance."""
+
+
+class InversionResult(eqx.Module):
+    """The outcome of solving u + Wσ(u) + b = v.
+
+    ``dual`` is u, ``primal`` is x = σ(u); ``residual`` is ‖u + Wσ(u) + b − v‖_∞;
+    ``iterations`` counts solver steps and ``evaluations`` counts evaluations of F (line-search
+    trials included); ``converged`` is residual ≤ tol.
+    """
+
+    dual: Array
+    residual: Array
+    iterations: Array
+    evaluations: Array
+    converged: Array
+    method: str = eqx.field(static=True)
+    pair: LegendrePair = eqx.field(static=True)
+
+    @property
+    def primal(self) -> Array:
+        """x = σ(u)."""
+        return self.pair.sigma(self.dual)
+
+
+def default_tolerance(dtype: jnp.dtype) -> float:
+    """Default absolute tolerance on ‖F(u) − v‖_∞: 1e-10 in float64, 1e-4 in float32."""
+    return 1e-10 if jnp.finfo(dtype).bits >= 64 else 1e-4
+
+
+def dual_forward(weight: ArrayLike, bias: ArrayLike, pair: LegendrePair, u: ArrayLike) -> Array:
+    """F(u) = u + Wσ(u) + b, the layer in dual coordinates."""
+    u = jnp.asarray(u)
+    return u + jnp.asarray(weight) @ pair.sigma(u) + jnp.asarray(bias)
+
+
+def layer_forward(weight: ArrayLike, bias: ArrayLike, pair: LegendrePair, x: ArrayLike) -> Array:
+    """T(x) = σ(σ⁻¹(x) + Wx + b), the layer in primal coordinates (V = I)."""
+    x = jnp.asarray(x)
+    return pair.sigma(pair.inverse(x) + jnp.asarray(weight) @ x + jnp.asarray(bias))
+
+
+def _validate(weight: Array, bias: Array, v: Array, method: str, max_iter: int) -> None:
+    if method not in METHODS:
+        raise ValueError(f"unknown inversion method {method!r}; accepted: {', '.join(METHODS)}")
+    if weight.ndim != 2 or weight.shape[0] != weight.shape[1]:
+        raise ValueError(f"inversion needs a square weight W (n, n), got shape {weight.shape}")
+    n = weight.shape[0]
+    if bias.shape != (n,) or v.shape != (n,):
+        raise ValueError(
+            f"need bias and target of shape ({n},), got {bias.shape} and {v.shape}; "
+            "use jax.vmap for batches"
+        )
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be at least 1, got {max_iter}")
+
+
+def _fixed_point(weight, bias, pair, v, u0, tol, max_iter):
+    def residual(u):
+        return u + weight @ pair.sigma(u) + bias - v
+
+    def cond(state):
+        k, _, r, _ = state
+        return (jnp.max(jnp.abs(r)) > tol) & (k < max_iter)
+
+    def body(state):
+        k, u, r, evals = state
+        u = u - r
+        return k + 1, u, residual(u), evals + 1
+
+    k, u, r, evals = jax.lax.while_loop(cond, body, (0, u0, residual(u0), 1))
+    return u, r, k, evals
+
+
+def _newton(weight, bias, pair, v, u0, tol, max_iter, max_backtracks):
+    n = v.shape[0]
+    eye = jnp.eye(n, dtype=v.dtype)
+    trial_steps = jnp.asarray(_TRIAL_STEPS, dtype=v.dtype)
+
+    def residual(u):
+        return u + weight @ pair.sigma(u) + bias - v
+
+    def cond(state):
+        k, _, r, _ = state
+        return (jnp.max(jnp.abs(r)) > tol) & (k < max_iter)
+
+    def backtrack(u, step, merit):
+        def search_cond(search):
+            t, _, r_t, j = search
+            return (jnp.sum(r_t * r_t) > (1.0 - 2.0 * _ARMIJO * t) * merit) & (j < max_backtracks)
+
+        def search_body(search):
+            t, _, _, j = search
+            u_t = u + 0.5 * t * step
+            return 0.5 * t, u_t, residual(u_t), j + 1
+
+        first = u + _FALLBACK_STEP * step
+        _, u_t, r_t, trials = jax.lax.while_loop(
+            search_cond,
+            search_body,
+            (jnp.asarray(_FALLBACK_STEP, v.dtype), first, residual(first), 1),
+        )
+        return u_t, r_t, trials
+
+    def line_search(u, step, r_full, merit):
+        candidates = u[None, :] + trial_steps[:, None] * step[None, :]
+        r_trials = jax.vmap(residual)(candidates)
+        steps = jnp.concatenate([jnp.ones(1, v.dtype), trial_steps])
+        r_all = jnp.concatenate([r_full[None, :], r_trials])
+        merits = jnp.sum(r_all * r_all, axis=1)
+        best = jnp.argmin(merits)
+        accepted = merits[best] <= (1.0 - 2.0 * _ARMIJO * steps[best]) * merit
+
+        def take_best(_):
+            return u + steps[best] * step, r_all[best], jnp.asarray(0)
+
+        u_t, r_t, extra = jax.lax.cond(
+            accepted, take_best, lambda _: backtrack(u, step, merit), None
+        )
+        return u_t, r_t, extra + len(_TRIAL_STEPS)
+
+    def body(state):
+        k, u, r, evals = state
+        jac = eye + weight * pair.derivative(u)[None, :]
+        step = -jnp.linalg.solve(jac, r)
+        merit = jnp.sum(r * r)
+        r_full = residual(u + step)
+        quadratic = jnp.sum(r_full * r_full) <= _FAST_DECREASE * merit
+        u_new, r_new, extra = jax.lax.cond(
+            quadratic,
+            lambda _: (u + step, r_full, jnp.asarray(0)),
+            lambda _: line_search(u, step, r_full, merit),
+            None,
+        )
+        return k + 1, u_new, r_new, evals + 1 + extra
+
+    k, u, r, evals = jax.lax.while_loop(cond, body, (0, u0, residual(u0), 1))
+    return u, r, k, evals
+
+
+def _raise_if_failed(result: InversionResult, tol: float, max_iter: int) -> InversionResult:
+    message = (
+        f"{result.method} inversion did not reach ‖u + Wσ(u) + b − v‖_∞ ≤ {tol:g} within "
+        f"{max_iter} iterations; check the layer with bregmalib.invert.certify, raise max_iter, "
+        "try method='newton', or pass throw=False to get the flagged result"
+    )
+    if isinstance(result.converged, jax.core.Tracer):
+        return eqx.error_if(result, ~result.converged, message)
+    if not bool(jnp.all(result.converged)):
+        raise InversionError(f"{message} (residual {float(jnp.max(result.residual)):.3e})")
+    return result
+
+
+@functools.partial(jax.jit, static_argnums=(4, 5, 8))
+def _solve(weight, bias, v, start, pair, method, tol, max_iter, max_backtracks):
+    if method == "newton":
+        u, r, k, evals = _newton(weight, bias, pair, v, start, tol, max_iter, max_backtracks)
+    else:
+        u, r, k, evals = _fixed_point(weight, bias, pair, v, start, tol, max_iter)
+    res = jnp.max(jnp.abs(r))
+    return InversionResult(
+        dual=u,
+        residual=res,
+        iterations=jnp.asarray(k),
+        evaluations=jnp.asarray(evals),
+        converged=jnp.isfinite(res) & (res <= tol),
+        method=method,
+        pair=pair,
+    )
+
+
+def solve_dual(
+    weight: ArrayLike,
+    bias: ArrayLike,
+    pair: LegendrePair,
+    v: ArrayLike,
+    *,
+    method: str = "newton",
+    u0: ArrayLike | None = None,
+    tol: float | None = None,
+    max_iter: int = 100,
+    max_backtracks: int = 30,
+    throw: bool = True,
+) -> InversionResult:
+    """Solve u + Wσ(u) + b = v for u (one example, shape (n,); use ``jax.vmap`` for batches).
+
+    ``u0`` defaults to v − b (the solution for W = 0); ``tol`` bounds ‖F(u) − v‖_∞ (default
+    `default_tolerance`). Non-convergence raises unless ``throw=False``.
+    """
+    v = jnp.asarray(v)
+    if not jnp.issubdtype(v.dtype, jnp.floating):
+        v = v.astype(jnp.result_type(float))
+    weight, bias = jnp.asarray(weight, v.dtype), jnp.asarray(bias, v.dtype)
+    _validate(weight, bias, v, method, max_iter)
+    tol = default_tolerance(v.dtype) if tol is None else float(tol)
+    start = v - bias if u0 is None else jnp.asarray(u0, v.dtype)
+    result = _solve(weight, bias, v, start, pair, method, tol, max_iter, max_backtracks)
+    return _raise_if_failed(result, tol, max_iter) if throw else result
+
+
+def invert_layer(
+    weight: ArrayLike,
+    bias: ArrayLike,
+    pair: LegendrePair,
+    y: ArrayLike,
+    **solver_options: object,
+) -> InversionResult:
+    """x with σ(σ⁻¹(x) + Wx + b) = y, through `solve_dual` with v = σ⁻¹(y) (``result.primal``).
+
+    y must lie in the open box Iⁿ; prefer `solve_dual` when y is saturated.
+    """
+    y = jnp.asarray(y)
+    v = pair.inverse_checked(y)
+    return solve_dual(weight, bias, pair, v, **solver_options)

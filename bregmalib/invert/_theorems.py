@@ -1,0 +1,564 @@
+"""Invertibility theorems of square Bregman layers, checked by the derivation engine.
+
+F(u) = u + Wσ(u) + b (dual coordinates) and T = σ∘F∘σ⁻¹ (Frecon et al., ICML 2022; DESIGN.md §2).
+Results: the vertex reduction of (c); the chain (a) ⟹ (b) ⟹ (c) with 2×2 examples showing that
+each inclusion is strict; per activation, (b) and (c) with the properness argument that covers
+unbounded σ; a negative vertex forces non-injectivity; and the counterexample for σ = sin on ℝ
+(the official package's usage), where even (a) does not give an injective layer.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import jax
+import jax.numpy as jnp
+import sympy as sp
+from jax import Array
+
+from bregmalib import legendre
+from bregmalib.legendre import LegendrePair, U, X
+from bregmalib.symbolic import (
+    Claim,
+    Hypothesis,
+    NumericCheck,
+    Result,
+    Step,
+    SymbolicOutcome,
+    disproved,
+    equal,
+    extremum_route,
+    inconclusive,
+    proved,
+)
+
+#: Pairs for which (b) and (c) are stated per activation: bounded (sigmoid with L ≠ 1, tanh, atan),
+#: unbounded with linear growth (softplus, bent identity) and unbounded sublinear (asinh).
+ACTIVATIONS = ("sigmoid", "tanh", "atan", "softplus", "asinh", "bent_identity")
+
+L_SYM = sp.Symbol("L_sigma", positive=True)
+LAMBDA = sp.Symbol("lambda_min")
+MARGIN = sp.Symbol("m", positive=True)
+
+
+# ----- small JAX helpers for the numeric routes ----------------------------------------------
+def _principal_minors_min(matrix: Array) -> Array:
+    """min over nonempty S of det(M_SS), for a small square matrix (all subsets enumerated)."""
+    n = matrix.shape[0]
+    values = []
+    for size in range(1, n + 1):
+        for subset in itertools.combinations(range(n), size):
+            index = jnp.array(subset)
+            values.append(jnp.linalg.det(matrix[jnp.ix_(index, index)]))
+    return jnp.min(jnp.stack(values))
+
+
+def _sym_min(matrix: Array) -> Array:
+    return jnp.linalg.eigvalsh(0.5 * (matrix + matrix.T))[0]
+
+
+# ----- general results ------------------------------------------------------------------------
+def _vertex_reduction() -> Claim:
+    n = 3
+    w = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"w_{i + 1}{j + 1}", real=True))
+    d = sp.symbols(f"d_1:{n + 1}", nonnegative=True)
+    det = (sp.eye(n) + w * sp.diag(*d)).det()
+
+    def symbolic() -> SymbolicOutcome:
+        method = "expansion for a generic 3×3 W: second derivatives in each d_i and vertex values"
+        if not all(equal(sp.diff(det, di, 2), sp.S.Zero) for di in d):
+            return inconclusive(method, "a second derivative did not vanish")
+        for size in range(1, n + 1):
+            for subset in itertools.combinations(range(n), size):
+                at_vertex = det.subs({d[i]: (L_SYM if i in subset else 0) for i in range(n)})
+                block = w.extract(list(subset), list(subset))
+                if not equal(sp.expand(at_vertex - (sp.eye(size) + L_SYM * block).det()), 0):
+                    return inconclusive(method, f"vertex {subset} is not a principal minor")
+        return proved(method, "multi-affine in D; vertex values are principal minors of I + LW")
+
+    def violation(z: Array) -> Array:
+        weight = z[:9].reshape(3, 3)
+        value = jnp.linalg.det(jnp.eye(3) + weight * z[9:][None, :])
+        vertex = jnp.minimum(1.0, _principal_minors_min(jnp.eye(3) + weight))
+        return (vertex - value) / (1.0 + jnp.abs(vertex))
+
+    return Claim(
+        name="invertibility/vertex_reduction",
+        title="det(I + WD) over the box $[0, L_\\sigma]^n$ is decided at its vertices",
+        statement=sp.Eq(
+            sp.Symbol(r"\min_{D \in [0, L_\sigma]^n} \det(I + W D)"),
+            sp.Min(1, sp.Symbol(r"\min_{S \neq \emptyset} \det(I + L_\sigma W)_{SS}")),
+        ),
+        hypotheses=(
+            Hypothesis("W is a real n × n matrix and D = diag(d) with $d \\in [0, L_\\sigma]^n$."),
+        ),
+        steps=(
+            Step(sp.Eq(sp.Symbol(r"\partial^2_{d_i} \det(I + W D)"), 0),
+                 "column i of I + WD is $e_i + d_i W_{:,i}$ and det is linear in each column"),
+            Step(sp.Eq(sp.Symbol(r"\det(I + L_\sigma W 1_S)"),
+                       sp.Symbol(r"\det(I + L_\sigma W)_{SS}")),
+                 "at the vertex $D = L_\\sigma 1_S$ the columns outside S are unit vectors"),
+            Step(sp.Eq(sp.Symbol(r"\min_{\mathrm{box}}"), sp.Symbol(r"\min_{\mathrm{vertices}}")),
+                 "a multi-affine function reaches its minimum over a box at a vertex"),
+        ),
+        symbolic=symbolic,
+        numeric=NumericCheck(
+            violation,
+            names=(*(f"w{i}{j}" for i in range(1, 4) for j in range(1, 4)), "d1", "d2", "d3"),
+            lower=(-2.0,) * 9 + (0.0,) * 3,
+            upper=(2.0,) * 9 + (1.0,) * 3,
+            grid_budget=8000,
+            description="vertex minimum minus det(I + WD) at a point of the box (L = 1), scaled",
+        ),
+        notes=(
+            "Consequence: condition (c) holds iff I + $L_\\sigma$W is a P-matrix; testing this is "
+            "co-NP-complete in general, hence exact enumeration for n ≤ 16 and sufficient tests "
+            "beyond.",
+        ),
+    )
+
+
+def _nested_conditions() -> Claim:
+    m11, m12, m21, m22 = sp.symbols("m_11 m_12 m_21 m_22", real=True)
+    m = sp.Matrix([[m11, m12], [m21, m22]])
+    s = (m + m.T) / 2
+
+    def symbolic() -> SymbolicOutcome:
+        method = "expansion of the 2×2 identity det M = det S + ((m12 − m21)/2)²"
+        if equal(sp.expand(m.det() - s.det() - ((m12 - m21) / 2) ** 2), 0):
+            return proved(
+                method,
+                "with Cauchy–Schwarz $|x^T W x| \\le \\|W\\|_2 |x|^2$ for (a) ⟹ (b), and "
+                "principal submatrices inheriting a positive definite symmetric part for n > 2",
+            )
+        return inconclusive(method)
+
+    def violation(z: Array) -> Array:
+        weight = z.reshape(3, 3)
+        a_to_b = -_sym_min(weight) - jnp.linalg.norm(weight, ord=2)
+        mat = jnp.eye(3) + weight
+        b_to_c = jnp.where(_sym_min(mat) > 0, -_principal_minors_min(mat), -1.0)
+        return jnp.maximum(a_to_b, b_to_c)
+
+    return Claim(
+        name="invertibility/nested_conditions",
+        title="contraction (a) implies monotone (b) implies vertex (c)",
+        statement=sp.And(
+            sp.Ge(LAMBDA, -sp.Symbol(r"\|W\|_2")),
+            sp.Eq(m.det(), s.det() + ((m12 - m21) / 2) ** 2),
+        ),
+        hypotheses=(
+            Hypothesis("W real n × n; $\\lambda_{min}$ = smallest eigenvalue of $(W + W^T)/2$."),
+            Hypothesis("M = I + $L_\\sigma$ W, S = (M + $M^T$)/2."),
+        ),
+        steps=(
+            Step(sp.Ge(LAMBDA, -sp.Symbol(r"\|W\|_2")),
+                 "$x^T W x \\ge -\\|W\\|_2 |x|^2$, so $L_\\sigma\\|W\\|_2 < 1$ gives (b)"),
+            Step(sp.Gt(sp.Symbol(r"\lambda_{min}(S)"), 0),
+                 "(b) is exactly: S is positive definite"),
+            Step(sp.Gt(sp.Symbol(r"\det M_{JJ}"), 0),
+                 "each principal submatrix of M has a positive definite symmetric part, so its "
+                 "eigenvalues have positive real parts and its determinant is positive: (c)"),
+        ),
+        symbolic=symbolic,
+        numeric=NumericCheck(
+            violation,
+            names=tuple(f"w{i}{j}" for i in range(1, 4) for j in range(1, 4)),
+            lower=(-3.0,) * 9,
+            upper=(3.0,) * 9,
+            grid_budget=6000,
+            description="max of $-\\lambda_{min} - \\|W\\|_2$ and, where (b) holds for I + W, "
+            "minus its smallest principal minor",
+        ),
+    )
+
+
+def _strict_examples() -> Claim:
+    w_vertex = sp.Matrix([[0, 3], [0, 0]]) / L_SYM
+    w_monotone = 5 * sp.eye(2) / L_SYM
+
+    def exact_margins(lip: sp.Expr) -> dict[str, sp.Expr]:
+        wv, wm = w_vertex.subs(L_SYM, lip), w_monotone.subs(L_SYM, lip)
+        mv = sp.eye(2) + lip * wv
+        minors = [mv[0, 0], mv[1, 1], mv.det()]
+        return {
+            "vertex(W1)": sp.Min(*minors),
+            "monotone(W1)": 1 / lip + min(((wv + wv.T) / 2).eigenvals()),
+            "monotone(W2)": 1 / lip + min(((wm + wm.T) / 2).eigenvals()),
+            "contraction(W2)": 1 - lip * sp.sqrt(max((wm.T * wm).eigenvals())),
+        }
+
+    margins = exact_margins(L_SYM)
+
+    def symbolic() -> SymbolicOutcome:
+        method = "exact eigenvalues and minors as functions of $L_\\sigma$"
+        ok = (
+            equal(margins["vertex(W1)"], 1)
+            and equal(margins["monotone(W1)"], -1 / (2 * L_SYM))
+            and equal(margins["monotone(W2)"], 6 / L_SYM)
+            and equal(margins["contraction(W2)"], -4)
+        )
+        return proved(method, "margins 1, −1/(2L), 6/L, −4") if ok else inconclusive(method)
+
+    def violation(z: Array) -> Array:
+        lip = z[0]
+        w1 = jnp.array([[0.0, 3.0], [0.0, 0.0]]) / lip
+        w2 = 5.0 * jnp.eye(2) / lip
+        return jnp.max(jnp.stack([
+            -_principal_minors_min(jnp.eye(2) + lip * w1),
+            _sym_min(w1) + 1.0 / lip,
+            -(_sym_min(w2) + 1.0 / lip),
+            lip * jnp.linalg.norm(w2, ord=2) - 1.0 - 4.0,
+            1.0 - lip * jnp.linalg.norm(w2, ord=2),
+        ]))
+
+    return Claim(
+        name="invertibility/strict_examples",
+        title="2×2 examples: (c) is strictly more general than (b), and (b) than (a)",
+        statement=sp.And(
+            sp.Gt(margins["vertex(W1)"], 0), sp.Lt(margins["monotone(W1)"], 0),
+            sp.Gt(margins["monotone(W2)"], 0), sp.Lt(margins["contraction(W2)"], 0),
+        ),
+        hypotheses=(
+            Hypothesis("$W_1 = L_\\sigma^{-1}$ [[0, 3], [0, 0]], $W_2 = 5 L_\\sigma^{-1}$ I."),
+        ),
+        steps=(
+            Step(sp.Eq(sp.Symbol(r"\det(I + L_\sigma W_1)_{SS}"), 1),
+                 "I + $L_\\sigma W_1$ is unit upper triangular: every principal minor is 1, (c)"),
+            Step(sp.Eq(sp.Symbol(r"\lambda_{min}(W_1 + W_1^T)/2"), -3 / (2 * L_SYM)),
+                 "below $-1/L_\\sigma$: (b) fails for $W_1$"),
+            Step(sp.Eq(sp.Symbol(r"L_\sigma \|W_2\|_2"), 5),
+                 "(a) fails for $W_2$ while $\\lambda_{min} = 5/L_\\sigma > -1/L_\\sigma$: (b)"),
+        ),
+        symbolic=symbolic,
+        numeric=NumericCheck(
+            violation, names=("L",), lower=(0.05,), upper=(4.0,), grid_budget=200,
+            description="the four margins have the claimed signs for every L in the box",
+        ),
+        values={k: sp.simplify(v) for k, v in margins.items()},
+    )
+
+
+# ----- per activation -------------------------------------------------------------------------
+def _properness(pair: LegendrePair) -> tuple[bool, str]:
+    """Why F(u) = u + Wσ(u) + b is proper: σ bounded, or σ(u) − a·max(u, 0) bounded (a ∈ [0, L]),
+    or σ(u) = o(|u|); checked by limits."""
+    sigma = pair.substitute(pair.sigma_expr)
+    lipschitz = pair.substitute(pair.lipschitz_expr)
+    if pair.bounded:
+        return True, "σ is bounded, so $|F(u)| \\ge |u| - \\|W\\| \\sup|\\sigma| - |b|$"
+    for slope in (lipschitz, sp.S.Zero):
+        plus = sp.limit(sigma - slope * U, U, sp.oo)
+        minus = sp.limit(sigma, U, -sp.oo)
+        if plus.is_finite and minus.is_finite:
+            return True, (
+                f"σ(u) − a max(u, 0) is bounded with a = {sp.sstr(slope)} (limits "
+                f"{sp.sstr(plus)} at +∞, {sp.sstr(minus)} at −∞): F is the homogeneous map "
+                "$u + aW\\max(u, 0)$ (a homeomorphism, being an LCP with the P-matrix I + aW) "
+                "plus a bounded term"
+            )
+    if sp.limit(sigma / U, U, sp.oo) == 0 and sp.limit(sigma / U, U, -sp.oo) == 0:
+        return True, "σ(u) = o(|u|), so |F(u)| ≥ |u| − o(|u|)"
+    return False, "no properness argument found"
+
+
+def _sup_slope_route(pair: LegendrePair) -> SymbolicOutcome:
+    """sup σ′ = L_σ over the dual domain (critical points and limits at the ends), with the
+    parameters kept symbolic."""
+    outcome, _ = extremum_route(
+        pair.derivative_expr, U, pair.dual_domain, pair.lipschitz_expr, kind="sup"
+    )
+    return outcome
+
+
+def _inverse_slope_route(pair: LegendrePair) -> SymbolicOutcome:
+    """inf over I of (σ⁻¹)′ = 1/L_σ: (σ⁻¹)′(σ(u)) σ′(u) = 1 by simplification, and sup σ′ = L_σ."""
+    method = "(σ⁻¹)′(σ(u)) σ′(u) = 1 simplified, then sup σ′ = L by critical points and limits"
+    chain = sp.diff(pair.inverse_expr, X).subs(X, pair.sigma_expr) * pair.derivative_expr
+    chain = sp.refine(sp.simplify(chain), sp.Q.positive(pair.derivative_expr))
+    if not equal(chain, sp.S.One):
+        return inconclusive(method, "(σ⁻¹)′(σ(u)) σ′(u) did not simplify to 1")
+    sup_slope = _sup_slope_route(pair)
+    if sup_slope.verdict != "proved":
+        return inconclusive(method, f"sup σ′ = L not proved: {sup_slope.detail}")
+    return proved(method, sup_slope.detail)
+
+
+#: every pair a per-activation numeric check may use; one compiled violation serves them all
+#: (the pair is a fixed zero-width axis of the search box, dispatched by ``lax.switch``)
+CHECKED_PAIRS = (*ACTIVATIONS, "sin")
+MONOTONE_MARGIN = 0.05
+
+
+def _switch(name: str, index: Array, u: Array) -> Array:
+    pairs = [legendre.get(p) for p in CHECKED_PAIRS]
+    branches = [getattr(pair, name) for pair in pairs]
+    return jax.lax.switch(index, branches, u)
+
+
+def _pair_index(z: Array) -> Array:
+    return jnp.clip(jnp.round(z[0]), 0, len(CHECKED_PAIRS) - 1).astype(jnp.int32)
+
+
+def _monotone_violation(z: Array) -> Array:
+    """m − (G(x) − G(y))ᵀ(x − y)/|x − y|² for W = AᵀA + K − (1/L − m)I, pair = z[0]."""
+    index = _pair_index(z)
+    lipschitz = jnp.asarray([legendre.get(p).lipschitz for p in CHECKED_PAIRS])[index]
+    a = z[1:5].reshape(2, 2)
+    skew = jnp.array([[0.0, z[5]], [-z[5], 0.0]])
+    weight = a.T @ a + skew - (1.0 / lipschitz - MONOTONE_MARGIN) * jnp.eye(2)
+    u, v = z[6:8], z[8:10]
+    x, y = _switch("sigma", index, u), _switch("sigma", index, v)
+    gap = (u + weight @ x) - (v + weight @ y)
+    return MONOTONE_MARGIN - jnp.dot(gap, x - y) / jnp.dot(x - y, x - y)
+
+
+def _monotone_claim(pair: LegendrePair) -> Claim:
+    index = float(CHECKED_PAIRS.index(pair.name))
+    proper, why = _properness(pair)
+    restricted = not pair.legendre
+    lo, hi = (pair.dual_lower, pair.dual_upper) if restricted else (-4.0, 4.0)
+
+    def symbolic() -> SymbolicOutcome:
+        outcome = _inverse_slope_route(pair)
+        if outcome.verdict != "proved":
+            return inconclusive(outcome.method, f"inf (σ⁻¹)′ = 1/L not proved: {outcome.detail}")
+        if restricted:
+            return proved(outcome.method, "inf (σ⁻¹)′ = 1/L on I: F injective on the box D^n")
+        if not proper:
+            return inconclusive(outcome.method, why)
+        return proved(outcome.method, f"inf (σ⁻¹)′ = 1/L; properness: {why}")
+
+    title = (
+        f"{pair.name}: monotone W makes F injective on the dual box (restricted pair)"
+        if restricted
+        else f"{pair.name}: monotone W (condition (b)) makes the layer a diffeomorphism"
+    )
+    steps = [
+        Step(sp.Ge(sp.Symbol(r"(\sigma^{-1})'(x)"), 1 / L_SYM),
+             "$(\\sigma^{-1})'(x) = 1/\\sigma'(\\sigma^{-1}(x)) \\ge 1/L_\\sigma$ on I"),
+        Step(sp.Ge(sp.Symbol(r"\langle G(x) - G(y), x - y \rangle"),
+                   (1 / L_SYM + LAMBDA) * sp.Symbol(r"|x - y|^2")),
+             "G(x) = $\\sigma^{-1}(x) + Wx$ is strongly monotone: injective"),
+    ]
+    if not restricted:
+        steps += [
+            Step(sp.Gt(sp.Symbol(r"\det(I + W D(u))"), 0),
+                 "(b) implies (c): F is a local diffeomorphism (inverse function theorem)"),
+            Step(sp.Eq(sp.Symbol(r"\lim_{|u| \to \infty} |F(u)|"), sp.oo),
+                 f"properness: {why}"),
+            Step(sp.Eq(sp.Symbol(r"F(\mathbb{R}^n)"), sp.Symbol(r"\mathbb{R}^n")),
+                 "Hadamard: a proper local diffeomorphism of $\\mathbb{R}^n$ is a diffeomorphism, "
+                 "so T = $\\sigma \\circ F \\circ \\sigma^{-1}$ is one of $I^n$"),
+        ]
+    notes = (
+        "Properness is where DESIGN.md's argument needs care: strong monotonicity on a bounded "
+        "open set does not give surjectivity by itself (G(x) = x on (0, 1)); it holds here "
+        "because $\\sigma^{-1} \\to \\pm\\infty$ at the ends of I.",
+    )
+    if restricted:
+        notes = (
+            "Restricted pair: the primal layer is injective only where $\\sigma^{-1}(x) + Wx + b$ "
+            "stays in $D^n$ and is not onto $I^n$ in general; see "
+            "sin/official_usage_not_injective.",
+        )
+    return Claim(
+        name=f"{pair.name}/invertibility_monotone",
+        title=title,
+        activation=pair.name,
+        statement=sp.Ge(sp.Symbol(r"\langle G(x) - G(y), x - y \rangle"),
+                        (1 / L_SYM + LAMBDA) * sp.Symbol(r"|x - y|^2")),
+        hypotheses=(
+            Hypothesis(f"σ = {pair.name}, $L_\\sigma$ = {pair.lipschitz:g}:",
+                       sp.Eq(sp.Symbol(r"\sigma(u)"), pair.sigma_expr)),
+            Hypothesis("(b):", sp.Gt(LAMBDA, -1 / L_SYM)),
+            Hypothesis("G(x) = $\\sigma^{-1}(x) + Wx$ on $I^n$, so that T(x) = y iff "
+                       "G(x) = $\\sigma^{-1}(y) - b$."),
+        ),
+        steps=tuple(steps),
+        symbolic=symbolic,
+        numeric=NumericCheck(
+            _monotone_violation,
+            names=("pair", "a11", "a12", "a21", "a22", "k", "u1", "u2", "v1", "v2"),
+            lower=(index,) + (-2.0,) * 4 + (-3.0,) + (lo,) * 4,
+            upper=(index,) + (2.0,) * 4 + (3.0,) + (hi,) * 4,
+            grid_budget=6000,
+            tolerance=1e-8,
+            description="m − $(G(x) - G(y))^T (x - y) / |x - y|^2$ for "
+            "$W = A^T A + K - (1/L - m) I$, m = 0.05",
+        ),
+        notes=notes,
+    )
+
+
+def _vertex_violation(z: Array) -> Array:
+    """Where (c) holds for W (pair = z[0]), minus the smallest principal minor of I + WD(u)."""
+    index = _pair_index(z)
+    lipschitz = jnp.asarray([legendre.get(p).lipschitz for p in CHECKED_PAIRS])[index]
+    weight = z[1:5].reshape(2, 2)
+    vertex = _principal_minors_min(jnp.eye(2) + lipschitz * weight)
+    jac = jnp.eye(2) + weight * _switch("derivative", index, z[5:7])[None, :]
+    return jnp.where(vertex > 1e-3, -_principal_minors_min(jac), -1.0)
+
+
+def _vertex_claim(pair: LegendrePair) -> Claim:
+    index = float(CHECKED_PAIRS.index(pair.name))
+    proper, why = _properness(pair)
+
+    def symbolic() -> SymbolicOutcome:
+        method = "sup σ′ = L (critical points and limits), then properness by limits"
+        sup_slope = _sup_slope_route(pair)
+        if sup_slope.verdict != "proved":
+            return inconclusive(method, f"sup σ′ = L not proved: {sup_slope.detail}")
+        if not proper:
+            return inconclusive(method, why)
+        return proved(method, f"Gale–Nikaido and Hadamard; properness: {why}")
+
+    return Claim(
+        name=f"{pair.name}/invertibility_vertex",
+        title=f"{pair.name}: det(I + WD) > 0 on the vertices (condition (c)) makes the layer a "
+              "diffeomorphism",
+        activation=pair.name,
+        statement=sp.Implies(
+            sp.Gt(sp.Symbol(r"\min_{S} \det(I + L_\sigma W)_{SS}"), 0),
+            sp.Gt(sp.Symbol(r"\min_{S} \det(I + W D(u))_{SS}"), 0),
+        ),
+        hypotheses=(
+            Hypothesis(f"σ = {pair.name}, $0 < \\sigma' \\le L_\\sigma$ = {pair.lipschitz:g}:",
+                       sp.Eq(sp.Symbol(r"\sigma(u)"), pair.sigma_expr)),
+            Hypothesis("(c): I + $L_\\sigma$ W is a P-matrix (every principal minor positive)."),
+        ),
+        steps=(
+            Step(sp.Gt(sp.Symbol(r"\det(I + W D(u))_{SS}"), 0),
+                 "the principal minors of J(u) = I + WD(u) are values of det(I + WD′) with D′ in "
+                 "the box: J(u) is a P-matrix for every u"),
+            Step(sp.Ne(sp.Symbol("F(u)"), sp.Symbol("F(u')")),
+                 "Gale–Nikaido (1965): a C¹ map on a rectangle with P-matrix Jacobian is "
+                 "injective (no boundedness needed)"),
+            Step(sp.Eq(sp.Symbol(r"\lim_{|u| \to \infty} |F(u)|"), sp.oo), f"properness: {why}"),
+            Step(sp.Eq(sp.Symbol(r"F(\mathbb{R}^n)"), sp.Symbol(r"\mathbb{R}^n")),
+                 "Hadamard: proper local diffeomorphism, so F and T are diffeomorphisms"),
+        ),
+        symbolic=symbolic,
+        numeric=NumericCheck(
+            _vertex_violation,
+            names=("pair", "w11", "w12", "w21", "w22", "u1", "u2"),
+            lower=(index,) + (-4.0,) * 4 + (-6.0,) * 2,
+            upper=(index,) + (4.0,) * 4 + (6.0,) * 2,
+            grid_budget=8000,
+            description="where (c) holds, minus the smallest principal minor of I + WD(u)",
+        ),
+        notes=(
+            "DESIGN.md states (c) for bounded σ; the boundedness is used only for properness, "
+            "which also holds for softplus and the bent identity (a = L) and asinh (a = 0). "
+            "Conversely a negative vertex determinant makes det J change sign, so F is not "
+            "injective (see tanh/vertex_condition_necessary): (c) is sharp up to its boundary.",
+        ),
+    )
+
+
+# ----- counterexamples ------------------------------------------------------------------------
+def _sin_counterexample() -> Claim:
+    w = sp.Rational(1, 2)
+    t = sp.sin(sp.asin(X) + w * X)
+    slope = sp.diff(t, X)
+    point = sp.Rational(99, 100)
+
+    def symbolic() -> SymbolicOutcome:
+        value = slope.subs(X, point)
+        if (value.evalf(30) < 0) is sp.true:
+            return disproved("exact evaluation of T′(99/100) (30 digits)",
+                             {"x": float(point), "w": float(w)},
+                             f"T′(0.99) = {sp.N(value, 4)} < 0")
+        return inconclusive("exact evaluation of T′(99/100)")
+
+    def violation(z: Array) -> Array:
+        x, weight = z[0], z[1]
+        z_pre = jnp.arcsin(x) + weight * x
+        derivative = jnp.cos(z_pre) * (1.0 / jnp.sqrt(1.0 - x * x) + weight)
+        return -derivative
+
+    return Claim(
+        name="sin/official_usage_not_injective",
+        title="sin used on all of ℝ: contraction (a) does not make the layer injective",
+        activation="sin",
+        statement=sp.Gt(sp.Derivative(t, X), 0),
+        hypotheses=(
+            Hypothesis("σ = sin on ℝ, σ⁻¹ = arcsin on (−1, 1), as in the official package."),
+            Hypothesis("n = 1, W = w = 1/2, b = 0: $L_\\sigma |w| = 1/2 < 1$, condition (a)."),
+        ),
+        steps=(
+            Step(sp.Eq(sp.Symbol("T(x)"), t), "the primal layer"),
+            Step(sp.Eq(sp.Derivative(t, X), sp.simplify(slope)), "its derivative"),
+        ),
+        symbolic=symbolic,
+        numeric=NumericCheck(
+            violation, names=("x", "w"), lower=(-0.999, 0.5), upper=(0.999, 0.5),
+            grid_budget=2000, description="−T′(x), claimed ≤ 0 if T were increasing",
+        ),
+        notes=(
+            "z = arcsin(x) + x/2 exceeds π/2 near x = 1, where sin folds back: T is not "
+            "monotone, hence not injective on (−1, 1), although F(u) = u + w sin(u) is a "
+            "bijection of ℝ. The restricted pair (sin on [−π/2, π/2]) avoids this only on the "
+            "set where σ⁻¹(x) + Wx + b stays in that box.",
+        ),
+    )
+
+
+def _vertex_necessary() -> Claim:
+    tanh = legendre.get("tanh")
+    a = sp.nsolve(sp.Symbol("a") - 2 * sp.tanh(2 * sp.tanh(sp.Symbol("a"))), 1.9)
+    other = {"u1": 0.0, "u2": 0.0, "v1": float(a), "v2": float(-2 * sp.tanh(a))}
+    weight = jnp.array([[0.0, 2.0], [2.0, 0.0]])
+
+    def symbolic() -> SymbolicOutcome:
+        return disproved(
+            "a = 2 tanh(2 tanh a) solved to 30 digits (nsolve); F(a, −2 tanh a) = F(0, 0) = 0",
+            other,
+            f"a = {sp.N(a, 6)}",
+        )
+
+    def violation(z: Array) -> Array:
+        u, v = z[:2], z[2:]
+        fu = u + weight @ tanh.sigma(u)
+        fv = v + weight @ tanh.sigma(v)
+        apart = jnp.max(jnp.abs(u - v)) >= 1.0
+        return jnp.where(apart, 1e-2 - jnp.max(jnp.abs(fu - fv)), -1.0)
+
+    return Claim(
+        name="tanh/vertex_condition_necessary",
+        title="a negative vertex determinant: the layer W = [[0, 2], [2, 0]] is not injective",
+        activation="tanh",
+        statement=sp.Ne(sp.Symbol("F(u)"), sp.Symbol("F(v)")),
+        hypotheses=(
+            Hypothesis("σ = tanh, W = [[0, 2], [2, 0]], b = 0; det(I + W) = −3 < 0."),
+        ),
+        steps=(
+            Step(sp.Eq(sp.Symbol(r"\det(I + W)"), -3), "the vertex D = I violates (c)"),
+            Step(sp.Eq(sp.Symbol("F(a, -2 tanh a)"), sp.Symbol("F(0, 0)")),
+                 "with a = 2 tanh(2 tanh a) ≠ 0, both points map to 0"),
+        ),
+        symbolic=symbolic,
+        numeric=NumericCheck(
+            violation, names=("u1", "u2", "v1", "v2"), lower=(-3.0,) * 4, upper=(3.0,) * 4,
+            grid_budget=4000, witnesses=(tuple(other.values()),),
+            description="0.01 − |F(u) − F(v)|∞ for |u − v|∞ ≥ 1, claimed ≤ 0 if F were injective",
+        ),
+        notes=("In general det J(u) → 1 as |u| → ∞ and det J < 0 near a negative vertex, so the "
+               "local degree changes sign and F cannot be injective.",),
+    )
+
+
+def claims() -> list[Claim]:
+    """Every invertibility claim, unchecked."""
+    out = [_vertex_reduction(), _nested_conditions(), _strict_examples()]
+    for name in ACTIVATIONS:
+        pair = legendre.get(name)
+        out += [_monotone_claim(pair), _vertex_claim(pair)]
+    out += [_monotone_claim(legendre.get("sin")), _sin_counterexample(), _vertex_necessary()]
+    return out
+
+
+def results() -> list[Result]:
+    """The checked invertibility results (for ``bregmalib derive``)."""
+    return [claim.check() for claim in claims()]

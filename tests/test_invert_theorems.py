@@ -1,0 +1,45 @@
+"""The invertibility theorems of bregmalib.invert._theorems: statuses, counterexamples, LaTeX."""
+
+import pytest
+
+from bregmalib.invert import _theorems
+
+CLAIMS = {claim.name: claim for claim in _theorems.claims()}
+
+
+def test_every_claim_is_named_once() -> None:
+    names = [claim.name for claim in _theorems.claims()]
+    assert len(names) == len(set(names))
+    for activation in _theorems.ACTIVATIONS:
+        assert f"{activation}/invertibility_monotone" in CLAIMS
+        assert f"{activation}/invertibility_vertex" in CLAIMS
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "invertibility/strict_examples",
+        "invertibility/vertex_reduction",
+        "softplus/invertibility_vertex",
+    ],
+)
+def test_proved(name: str) -> None:
+    result = CLAIMS[name].check()
+    assert result.status == "proved", result.symbolic.detail
+    assert "proved" in result.to_latex()
+
+
+def test_sin_on_the_real_line_is_refuted_with_a_counterexample() -> None:
+    result = CLAIMS["sin/official_usage_not_injective"].check()
+    assert result.status == "refuted"
+    assert result.symbolic.verdict == "disproved"
+    assert result.symbolic.counterexample["x"] == pytest.approx(0.99)
+    assert result.counterexample is not None
+
+
+def test_negative_vertex_gives_two_preimages() -> None:
+    result = CLAIMS["tanh/vertex_condition_necessary"].check()
+    assert result.status == "refuted"
+    point = result.symbolic.counterexample
+    assert abs(point["v1"]) > 1.0
+    assert "refuted" in result.to_latex()
