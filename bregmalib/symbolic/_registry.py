@@ -11,6 +11,8 @@ from bregmalib.symbolic._result import Result
 PROVIDERS: tuple[str, ...] = (
     "bregmalib.symbolic._providers:catalogue_results",
     "bregmalib.symbolic._providers:engine_results",
+    "bregmalib.lipschitz._theorems:results",
+    "bregmalib.invert._theorems:results",
 )
 
 
