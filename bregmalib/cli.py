@@ -11,7 +11,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "derive": ("bregmalib.symbolic._cli", "re-run the derivations and export LaTeX"),
     "train": ("bregmalib.train._cli", "train a model and save a checkpoint"),
-    "lipschitz": ("bregmalib.lipschitz._cli", "Lipschitz report (upper, lower, ratio) of a saved model"),
+    "lipschitz": ("bregmalib.lipschitz._cli", "Lipschitz report of a saved model (upper, lower)"),
     "invert": ("bregmalib.invert._cli", "invertibility certificates of a saved model's layers"),
 }
 
