@@ -1,0 +1,25 @@
+"""The `bregmalib` command dispatcher."""
+
+import importlib
+
+import pytest
+
+from bregmalib import cli
+
+
+def test_help_lists_every_command(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in cli.COMMANDS:
+        assert name in out
+
+
+def test_unknown_command_is_refused(capsys):
+    assert cli.main(["lipschitzz"]) == 2
+    assert "unknown command 'lipschitzz'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(cli.COMMANDS))
+def test_every_command_module_has_main(name):
+    module = importlib.import_module(cli.COMMANDS[name][0])
+    assert callable(module.main)
