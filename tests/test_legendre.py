@@ -327,3 +327,17 @@ def test_refuses_sigma_that_is_not_a_bijection_onto_an_interval():
         L.from_sigma("jump", sp.atan(u) + sp.sign(u))
     with pytest.raises(TypeError, match="SymPy expression"):
         L.from_sigma("lambda", lambda v: v)
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=IDS)
+def test_values_at_the_ends(pair):
+    """σ⁻¹ is ±inf at the finite ends of I (not NaN); σ, σ′ and log σ′ are defined at ±inf."""
+    ends = np.array([pair.lower, pair.upper])
+    inverse = np.asarray(pair.inverse(ends))
+    assert not np.any(np.isnan(inverse))
+    assert (inverse[0] < -1e15 and inverse[1] > 1e15) or not pair.legendre
+    if pair.legendre:
+        infinities = np.array([-np.inf, np.inf])
+        np.testing.assert_array_equal(pair.sigma(infinities), ends)
+        assert not np.any(np.isnan(pair.derivative(infinities)))
+        assert not np.any(np.isnan(pair.log_derivative(infinities)))

@@ -90,7 +90,7 @@ def _atan() -> NumericFunctions:
 
 def _isru() -> NumericFunctions:
     return NumericFunctions(
-        sigma=lambda u: u / jnp.hypot(1.0, u),
+        sigma=lambda u: jnp.where(jnp.isinf(u), jnp.sign(u), u / jnp.hypot(1.0, u)),
         inverse=lambda x: x / jnp.sqrt((1.0 - x) * (1.0 + x)),
         derivative=lambda u: jnp.hypot(1.0, u) ** -3,
         log_derivative=lambda u: -1.5 * st.log1p_square(u),
@@ -148,12 +148,21 @@ def _bent_sigma(u):
     return jnp.where(u >= 0, 0.5 * (u + h), 0.5 / (h - jnp.where(u >= 0, 0.0, u)))
 
 
+def _bent_log_derivative(u):
+    """log σ′(u) = log σ(u) − log √(1+u²), → 0 as u → ∞ (both logs in one, for u = inf)."""
+    h = jnp.hypot(1.0, u)
+    ratio = jnp.where(jnp.isinf(u), 1.0, u / h)
+    positive = st.log1p_accurate(jnp.where(u >= 0, ratio, 0.0)) - st.LOG2
+    negative = jnp.log(_bent_sigma(u)) - jnp.log(h)
+    return jnp.where(u >= 0, positive, negative)
+
+
 def _bent_identity() -> NumericFunctions:
     return NumericFunctions(
         sigma=_bent_sigma,
         inverse=lambda x: x - 0.25 / x,
-        derivative=lambda u: _bent_sigma(u) / jnp.hypot(1.0, u),
-        log_derivative=lambda u: jnp.log(_bent_sigma(u)) - jnp.log(jnp.hypot(1.0, u)),
+        derivative=lambda u: jnp.exp(_bent_log_derivative(u)),
+        log_derivative=_bent_log_derivative,
         phi=lambda x: 0.5 * x * x - 0.25 * jnp.log(x) - 0.125 - 0.25 * st.LOG2,
         phi_conj=lambda u: 0.25 * u * u + 0.25 * (u * jnp.hypot(1.0, u) + jnp.arcsinh(u)),
     )

@@ -41,8 +41,9 @@ def log1p_accurate(x: Array) -> Array:
     trick; XLA's float64 log1p is off by up to ~128 ulps on the CPU)."""
     w = 1.0 + x
     d = w - 1.0
-    safe = jnp.where(d == 0, 1.0, d)
-    return jnp.where(d == 0, x, jnp.log(w) * (x / safe))
+    trivial = (d == 0) | jnp.isinf(x)
+    safe = jnp.where(trivial, 1.0, d)
+    return jnp.where(trivial, jnp.where(jnp.isinf(x), jnp.log(w), x), jnp.log(w) * (x / safe))
 
 
 def atanh_stable(x: Array, scale: float = 1.0) -> Array:

@@ -1,0 +1,533 @@
+"""Certified upper bounds on the ℓ₂ Lipschitz constant of a network on a box of inputs.
+
+Every bound holds for all slopes σ′(uₖ) in the intervals that `propagate_intervals` computes,
+so it bounds sup‖J(x)‖ over the box, which is the Lipschitz constant on the (convex) box.
+
+Standard and Euclidean networks (J = H D_L Ŵ_L ⋯ D₁Ŵ₁, Ŵ = W or V + W):
+- ``norm-product``: ‖H‖ Πₖ ‖diag(max|σ′|) Ŵₖ‖ (AutoLip, Virmaux and Scaman 2018);
+- ``theta``: the Combettes–Pesquet bound (SIAM J. Math. Data Sci. 2020) with slopes split as
+  D = M + R·E, ‖E‖ ≤ 1, summed by the O(m²) LipLT recursion (Fazlyab et al. 2023);
+- ``eclipse-fast``: ECLipsE-Fast (Xu and Sivaranjani, NeurIPS 2024), the sequential Schur
+  complements of LipSDP with one multiplier per layer, for slopes in [0, βᵢ];
+- ``vertex``: max over the vertices of the slope box of ‖H D_L Ŵ_L ⋯ D₁Ŵ₁‖, the exact value of
+  the slope relaxation (the norm is convex in each slope, so a vertex attains the maximum).
+
+Bregman networks (J = H Πₖ (DₖD̃ₖ⁻¹Vₖ + DₖWₖ)):
+- ``layer-product``: Πₖ (maxᵢ R_σ(Δₖᵢ)‖Vₖ‖ + L_σ‖Wₖ‖) ‖H‖, the single-layer bound composed;
+- ``telescoping``: the slope ratios telescope along runs of V = I layers, so each term of the
+  expanded product keeps one ratio, ρ_j = D_j D̃⁻¹ ≤ R_σ(Σ shifts);
+- ``dual-theta``: the same expansion, each term bounded by a θ recursion in dual coordinates
+  over the factors I + W_j D_{j−1} (products of weights instead of products of norms).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from collections.abc import Callable, Sequence
+
+import jax.numpy as jnp
+import numpy as np
+import scipy.linalg
+
+from bregmalib.legendre import LegendrePair
+from bregmalib.lipschitz._domain import (
+    Box,
+    LayerIntervals,
+    affine_interval,
+    as_float64,
+    pair_constants,
+    propagate_intervals,
+    unimodality_assumption,
+)
+from bregmalib.lipschitz._network import Network, spectral_norm
+
+MAX_VERTEX_NEURONS = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class Bound:
+    """An upper bound on the Lipschitz constant: its value, method, assumptions and time."""
+
+    value: float
+    method: str
+    assumptions: tuple[str, ...]
+    seconds: float
+
+
+def _slopes_assumption(net: Network, box: Box) -> str:
+    where = "over the natural domain" if _is_natural(net, box) else "over the box"
+    return f"slopes σ′(uₖ) in elementwise intervals from interval arithmetic {where}"
+
+
+def _is_natural(net: Network, box: Box) -> bool:
+    c = pair_constants(net.pair)
+    lo = c.lower if net.dual_input else -np.inf
+    hi = c.upper if net.dual_input else np.inf
+    return bool(np.all(box.lower == lo) and np.all(box.upper == hi))
+
+
+def _selector(net: Network, columns: np.ndarray | None) -> np.ndarray:
+    n = net.input_dim
+    if columns is None:
+        return np.eye(n)
+    return np.diag(np.asarray(columns, np.float64))
+
+
+def _timed(function: Callable[[], tuple[float, tuple[str, ...]]], method: str) -> Bound:
+    start = time.perf_counter()
+    value, assumptions = function()
+    return Bound(float(value), method, assumptions, time.perf_counter() - start)
+
+
+# ----- the θ recursion
+
+
+@dataclasses.dataclass(frozen=True)
+class Factor:
+    """A factor F = C + A·E·B of a product, where E is any matrix with ‖E‖ ≤ 1."""
+
+    center: np.ndarray
+    spread: np.ndarray
+    right: np.ndarray | None = None
+
+
+def theta_bound(left: np.ndarray, factors: Sequence[Factor], right: np.ndarray) -> float:
+    """Upper bound on sup ‖Y F_m ⋯ F₁ X‖ over ‖E_j‖ ≤ 1, where F_j = C_j + A_j E_j B_j.
+
+    Unrolling P_k = C_k P_{k−1} + A_k E_k B_k P_{k−1} gives φ_j ≥ ‖B_j P_{j−1}‖ with
+    φ_j = ‖B_j C_{j−1}⋯C₁X‖ + Σ_{i<j} ‖B_j C_{j−1}⋯C_{i+1}A_i‖ φ_i (B_{m+1} = Y): O(m²) norms
+    of products of consecutive factors (Combettes and Pesquet 2020; LipLT, Fazlyab et al. 2023).
+    """
+    phis: list[float] = []
+    outers = [f.right for f in factors] + [left]
+    for j, outer in enumerate(outers):
+        product = np.eye(factors[j].center.shape[1]) if outer is None else outer
+        total = 0.0
+        for i in range(j - 1, -1, -1):
+            total += spectral_norm(product @ factors[i].spread) * phis[i]
+            product = product @ factors[i].center
+        total += spectral_norm(product @ right)
+        phis.append(total)
+    return phis[-1]
+
+
+# ----- standard and Euclidean networks
+
+
+def _standard_parts(
+    net: Network, box: Box
+) -> tuple[list[np.ndarray], list[LayerIntervals], np.ndarray]:
+    weights = [as_float64(w) for w in net.effective_weights()]
+    return weights, propagate_intervals(net, box), as_float64(net.head_weight)
+
+
+def norm_product(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
+    """‖H‖ Πₖ ‖diag(max|σ′ₖ|) Ŵₖ‖ (AutoLip) for standard/Euclidean networks."""
+
+    def run() -> tuple[float, tuple[str, ...]]:
+        weights, layers, head = _standard_parts(net, box)
+        weights[0] = weights[0] @ _selector(net, columns)
+        value = spectral_norm(head)
+        for w, lay in zip(weights, layers, strict=True):
+            top = np.maximum(np.abs(lay.slope[0]), np.abs(lay.slope[1]))
+            value *= spectral_norm(top[:, None] * w)
+        return value, (_slopes_assumption(net, box), unimodality_assumption(net.pair))
+
+    return _timed(run, "norm-product")
+
+
+def theta(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
+    """Combettes–Pesquet θ with per-neuron slope intervals, by the O(m²) recursion."""
+
+    def run() -> tuple[float, tuple[str, ...]]:
+        weights, layers, head = _standard_parts(net, box)
+        factors = []
+        for w, lay in zip(weights, layers, strict=True):
+            mid = (lay.slope[0] + lay.slope[1]) / 2
+            rad = (lay.slope[1] - lay.slope[0]) / 2
+            factors.append(Factor(mid[:, None] * w, np.diag(rad), w))
+        value = theta_bound(head, factors, _selector(net, columns))
+        return value, (_slopes_assumption(net, box), unimodality_assumption(net.pair))
+
+    return _timed(run, "theta")
+
+
+def eclipse_fast(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
+    """ECLipsE-Fast for slopes in [0, βᵢ]: with Ŵₖ scaled to diag(β)Ŵₖ (slopes in [0, 1]),
+    X₀ = I, Xₖ = (2/λₖ)I − Ŵₖ Xₖ₋₁⁻¹ Ŵₖᵀ/λₖ², λₖ = λ_max(ŴₖXₖ₋₁⁻¹Ŵₖᵀ), and
+    Lip² ≤ λ_max(H X_L⁻¹ Hᵀ) (Xu and Sivaranjani, NeurIPS 2024, from LipSDP)."""
+
+    def run() -> tuple[float, tuple[str, ...]]:
+        weights, layers, head = _standard_parts(net, box)
+        if any(np.any(lay.slope[0] < 0) for lay in layers):
+            return np.inf, ("not applicable: some slope interval contains negative slopes",)
+        weights[0] = weights[0] @ _selector(net, columns)
+        scaled = [lay.slope[1][:, None] * w for w, lay in zip(weights, layers, strict=True)]
+        return _eclipse_fast_value(scaled, head), (
+            _slopes_assumption(net, box) + " (lower ends relaxed to 0)",
+            unimodality_assumption(net.pair),
+            "slope-restricted activations in [0, βᵢ] (LipSDP quadratic constraints)",
+        )
+
+    return _timed(run, "eclipse-fast")
+
+
+def _eclipse_fast_value(scaled: Sequence[np.ndarray], head: np.ndarray) -> float:
+    factor = np.eye(scaled[0].shape[1])  # Cholesky factor of X_{k−1}
+    for w in scaled:
+        a = scipy.linalg.solve_triangular(factor, w.T, lower=True)
+        gram = a.T @ a
+        last = gram.shape[0] - 1
+        top = max(float(scipy.linalg.eigvalsh(gram, subset_by_index=[last, last])[0]), 1e-150)
+        x = (2.0 / top) * np.eye(w.shape[0]) - gram / top**2
+        factor = np.linalg.cholesky(x)
+    a = scipy.linalg.solve_triangular(factor, head.T, lower=True)
+    return spectral_norm(a)
+
+
+def vertex_bound(
+    net: Network,
+    box: Box,
+    columns: np.ndarray | None = None,
+    *,
+    max_neurons: int = MAX_VERTEX_NEURONS,
+    chunk: int = 4096,
+) -> Bound:
+    """max over D at the vertices of the slope box of ‖H D_L Ŵ_L ⋯ D₁Ŵ₁‖: exact for the slope
+    relaxation (each slope independent in its interval), 2^N products for N hidden neurons."""
+
+    def run() -> tuple[float, tuple[str, ...]]:
+        weights, layers, head = _standard_parts(net, box)
+        sizes = [w.shape[0] for w in weights]
+        if sum(sizes) > max_neurons:
+            raise ValueError(
+                f"vertex enumeration needs at most {max_neurons} hidden neurons, got {sum(sizes)}"
+            )
+        weights[0] = weights[0] @ _selector(net, columns)
+        lows = np.concatenate([lay.slope[0] for lay in layers])
+        highs = np.concatenate([lay.slope[1] for lay in layers])
+        value = _max_vertex_norm(tuple(weights), head, lows, highs, tuple(sizes), chunk)
+        return value, (
+            _slopes_assumption(net, box),
+            unimodality_assumption(net.pair),
+            "exact maximum of the slope relaxation (vertex enumeration)",
+        )
+
+    return _timed(run, "vertex")
+
+
+def _max_vertex_norm(
+    weights: tuple[np.ndarray, ...],
+    head: np.ndarray,
+    lows: np.ndarray,
+    highs: np.ndarray,
+    sizes: tuple[int, ...],
+    chunk: int,
+) -> float:
+    n = int(sum(sizes))
+    splits = np.cumsum(sizes)[:-1]
+    best = 0.0
+    for start in range(0, 2**n, chunk):
+        index = np.arange(start, min(start + chunk, 2**n))
+        bits = ((index[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
+        slopes = np.split(np.where(bits, highs, lows), splits, axis=1)
+        product = np.broadcast_to(weights[0], (index.size, *weights[0].shape))
+        product = slopes[0][:, :, None] * product
+        for w, d in zip(weights[1:], slopes[1:], strict=True):
+            product = d[:, :, None] * np.einsum("ij,bjk->bik", w, product)
+        jacobians = np.einsum("ij,bjk->bik", head, product)
+        best = max(best, float(np.max(np.linalg.svd(jacobians, compute_uv=False)[:, 0])))
+    return best
+
+
+# ----- Bregman networks
+
+
+@functools.lru_cache(maxsize=64)
+def _ratio_function(pair: LegendrePair) -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+    from bregmalib.symbolic import slope_ratio
+
+    ratio = slope_ratio(pair)
+    if ratio.status == "refuted":
+        raise ValueError(f"the slope ratio of {pair.name} is refuted; no certified R_σ")
+    note = (
+        f"R_σ of {pair.name} from bregmalib.symbolic.slope_ratio "
+        f"({'exact' if ratio.exact else 'certified upper bound'}, {ratio.status})"
+    )
+
+    def evaluate(delta: np.ndarray) -> np.ndarray:
+        delta = np.asarray(delta, np.float64)
+        finite = np.isfinite(delta)
+        raw = ratio(jnp.asarray(np.where(finite, delta, 0.0)))
+        widen = 1.0 + 4.0 * float(jnp.finfo(raw.dtype).eps)  # a float32 evaluation rounds
+        values = np.asarray(raw, np.float64) * widen
+        return np.where(finite, values, np.inf)
+
+    return evaluate, note
+
+
+def _magnitude(interval: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return np.maximum(np.abs(interval[0]), np.abs(interval[1]))
+
+
+def _safe_quotient(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), np.inf)
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    """A run of hidden layers k..m whose layers after the first have V = I.
+
+    ``ratios[j]`` bounds ρ = σ′(u_{k+j})/σ′(ũ_k) elementwise; ``mixing`` is V_k (None for I).
+    """
+
+    start: int
+    stop: int
+    ratios: tuple[np.ndarray, ...]
+    mixing: np.ndarray | None
+
+
+def _segments(
+    net: Network, layers: list[LayerIntervals], box: Box
+) -> tuple[list[Segment], tuple[str, ...]]:
+    ratio, note = _ratio_function(net.pair)
+    starts = [k for k, v in enumerate(net.mixings) if k == 0 or v is not None]
+    segments = []
+    for s, start in enumerate(starts):
+        stop = starts[s + 1] if s + 1 < len(starts) else net.depth
+        base_low = layers[start].base_slope[0]
+        shifts = cumulative_shifts(net, layers, box, start, stop)
+        ratios = tuple(
+            np.minimum(ratio(shift), _safe_quotient(layers[k].slope[1], base_low))
+            for k, shift in zip(range(start, stop), shifts, strict=True)
+        )
+        v = net.mixings[start]
+        segments.append(Segment(start, stop, ratios, None if v is None else as_float64(v)))
+    return segments, (note,)
+
+
+def cumulative_shifts(
+    net: Network, layers: list[LayerIntervals], box: Box, start: int, stop: int
+) -> list[np.ndarray]:
+    """Elementwise bounds on |c_j| = |u_j − ũ_start| for a run of V = I layers start..stop−1.
+
+    Two bounds, of which the smaller is kept: the sum of the shift intervals, and the affine
+    split c_j = (W_start + Σ_{start<i≤j} W_i V) x_in + Σ b_i + Σ_{start<i≤j} W_i e_{i−1}, with
+    e_i = x_i − V x_in = σ(ũ + c_i) − σ(ũ), so |e_i| ≤ min(L_σ|c_i|, |I|) elementwise.
+    """
+    c = pair_constants(net.pair)
+    x_lo, x_hi = (box.lower, box.upper) if start == 0 else layers[start - 1].out
+    w_first = as_float64(net.weights[start])
+    mixing = (
+        np.eye(w_first.shape[0]) if net.mixings[start] is None else as_float64(net.mixings[start])
+    )
+    linear = w_first.copy()
+    offset = as_float64(net.biases[start]).copy()
+    remainder = np.zeros(w_first.shape[0])
+    summed_lo = np.zeros(w_first.shape[0])
+    summed_hi = np.zeros(w_first.shape[0])
+    excursion = np.zeros(w_first.shape[0])
+    bounds = []
+    for k in range(start, stop):
+        if k > start:
+            w = as_float64(net.weights[k])
+            linear = linear + w @ mixing
+            offset = offset + as_float64(net.biases[k])
+            with np.errstate(invalid="ignore"):
+                remainder = remainder + np.where(w == 0, 0.0, np.abs(w) * excursion[None, :]).sum(1)
+        summed_lo = summed_lo + layers[k].shift[0]
+        summed_hi = summed_hi + layers[k].shift[1]
+        split = _magnitude(affine_interval(linear, offset, x_lo, x_hi)) + remainder
+        bound = np.minimum(_magnitude((summed_lo, summed_hi)), split)
+        bounds.append(bound)
+        with np.errstate(invalid="ignore"):
+            excursion = np.minimum(c.lipschitz * bound, c.upper - c.lower)
+    return bounds
+
+
+def _bregman_assumptions(net: Network, box: Box, notes: tuple[str, ...]) -> tuple[str, ...]:
+    return (
+        _slopes_assumption(net, box),
+        unimodality_assumption(net.pair),
+        "slope ratios σ′(u+δ)/σ′(u) ≤ R_σ(|δ|) with δ bounded by summed shift intervals",
+        *notes,
+    )
+
+
+def layer_product(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
+    """Πₖ (maxᵢ ρ̄ₖᵢ ‖Vₖ‖ + max σ′ₖ ‖Wₖ‖) · ‖H‖ with ρ̄ₖᵢ = min(R_σ(Δₖᵢ), max σ′(uₖᵢ)/min σ′(ũₖᵢ)),
+    Δₖᵢ = sup|(Wₖxₖ₋₁ + bₖ)ᵢ|: the single-layer bound (DESIGN §2) composed layer by layer."""
+
+    def run() -> tuple[float, tuple[str, ...]]:
+        _require_bregman(net)
+        ratio, note = _ratio_function(net.pair)
+        layers = propagate_intervals(net, box)
+        value = spectral_norm(net.head_weight)
+        select = _selector(net, columns)
+        for k, (w, v, lay) in enumerate(zip(net.weights, net.skip_weights(), layers, strict=True)):
+            w, v = as_float64(w), as_float64(v)
+            if k == 0:
+                w, v = w @ select, v @ select
+            rho = np.minimum(
+                ratio(_magnitude(lay.shift)), _safe_quotient(lay.slope[1], lay.base_slope[0])
+            )
+            value *= float(np.max(rho)) * spectral_norm(v) + float(
+                np.max(lay.slope[1])
+            ) * spectral_norm(w)
+        return value, _bregman_assumptions(net, box, (note,))
+
+    return _timed(run, "layer-product")
+
+
+def telescoping(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
+    """Per run of V = I layers k..m: ‖V_k‖ [max ρ̄_m + Σ_{k<j≤m} max ρ̄_{j−1} d_m ‖W_j‖
+    Π_{j<i≤m}(1 + d_{i−1}‖W_i‖)] + d_m‖W_k‖ Π_{k<i≤m}(1 + d_{i−1}‖W_i‖), d = max σ′; the runs'
+    bounds multiply, with ‖H‖ on the last (DESIGN §2, per-coordinate shifts)."""
+
+    def run() -> tuple[float, tuple[str, ...]]:
+        _require_bregman(net)
+        layers = propagate_intervals(net, box)
+        segments, notes = _segments(net, layers, box)
+        select = _selector(net, columns)
+        value = spectral_norm(net.head_weight)
+        for seg in segments:
+            value *= _telescoping_segment(net, layers, seg, select if seg.start == 0 else None)
+        return value, _bregman_assumptions(net, box, notes)
+
+    return _timed(run, "telescoping")
+
+
+def _telescoping_segment(
+    net: Network, layers: list[LayerIntervals], seg: Segment, select: np.ndarray | None
+) -> float:
+    w_norms = {}
+    for k in range(seg.start, seg.stop):
+        w = as_float64(net.weights[k])
+        w_norms[k] = spectral_norm(w @ select if (k == seg.start and select is not None) else w)
+    top = [float(np.max(lay.slope[1])) for lay in layers]
+    last = seg.stop - 1
+    skip = _skip_norm(seg, select)
+
+    def tail(j: int) -> float:  # d_m Π_{j<i≤m}(1 + d_{i−1}‖W_i‖)
+        return top[last] * float(
+            np.prod([1.0 + top[i - 1] * w_norms[i] for i in range(j + 1, seg.stop)])
+        )
+
+    ratio_max = [float(np.max(r)) for r in seg.ratios]
+    total = skip * ratio_max[-1] + w_norms[seg.start] * tail(seg.start)
+    for j in range(seg.start + 1, seg.stop):
+        total += skip * ratio_max[j - 1 - seg.start] * w_norms[j] * tail(j)
+    return total
+
+
+def _skip_norm(seg: Segment, select: np.ndarray | None) -> float:
+    if seg.mixing is None:
+        return 1.0 if select is None else float(np.max(np.abs(np.diag(select))))
+    return spectral_norm(seg.mixing if select is None else seg.mixing @ select)
+
+
+def dual_theta(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
+    """The telescoped expansion J_seg = ρ_m V + Σ_j T_j W_j ρ_{j−1} V + T_k W_k with
+    T_j = D_m Π_{j<i≤m}(I + W_i D_{i−1}), each ‖T_j W_j ρ̄‖ bounded by the θ recursion over
+    the factors (I + W_i M_{i−1}) + W_i R_{i−1} E (slopes D = M + R·E, ‖E‖ ≤ 1)."""
+
+    def run() -> tuple[float, tuple[str, ...]]:
+        _require_bregman(net)
+        layers = propagate_intervals(net, box)
+        segments, notes = _segments(net, layers, box)
+        select = _selector(net, columns)
+        value = 1.0
+        for seg in segments:
+            left = as_float64(net.head_weight) if seg.stop == net.depth else None
+            value *= _dual_theta_segment(net, layers, seg, left, select if seg.start == 0 else None)
+        return value, _bregman_assumptions(net, box, notes)
+
+    return _timed(run, "dual-theta")
+
+
+def _dual_theta_segment(
+    net: Network,
+    layers: list[LayerIntervals],
+    seg: Segment,
+    left: np.ndarray | None,
+    select: np.ndarray | None,
+) -> float:
+    width = layers[seg.stop - 1].slope[1].shape[0]
+    left = np.eye(width) if left is None else left
+    mids = [(lay.slope[0] + lay.slope[1]) / 2 for lay in layers]
+    rads = [(lay.slope[1] - lay.slope[0]) / 2 for lay in layers]
+    last = seg.stop - 1
+    out_factor = Factor(np.diag(mids[last]), np.diag(rads[last]))
+
+    def factors_after(j: int) -> list[Factor]:
+        chain = []
+        for i in range(j + 1, seg.stop):
+            w = as_float64(net.weights[i])
+            chain.append(
+                Factor(np.eye(w.shape[0]) + w * mids[i - 1][None, :], w * rads[i - 1][None, :])
+            )
+        return [*chain, out_factor]
+
+    identity_skip = seg.mixing is None
+    skip_scale = 1.0 if identity_skip else _skip_norm(seg, select)
+    inner = select if (identity_skip and select is not None) else None
+
+    def right(matrix: np.ndarray) -> np.ndarray:
+        return matrix if inner is None else matrix @ inner
+
+    w_first = as_float64(net.weights[seg.start])
+    total = skip_scale * spectral_norm(right(left * seg.ratios[-1][None, :]))
+    first_right = w_first if select is None else w_first @ select
+    total += theta_bound(left, factors_after(seg.start), first_right)
+    for j in range(seg.start + 1, seg.stop):
+        w = as_float64(net.weights[j]) * seg.ratios[j - 1 - seg.start][None, :]
+        total += skip_scale * theta_bound(left, factors_after(j), right(w))
+    return total
+
+
+def _require_bregman(net: Network) -> None:
+    if net.version != "bregman":
+        raise ValueError(f"this bound is for Bregman networks, got version {net.version!r}")
+
+
+# ----- all bounds
+
+STANDARD_METHODS: dict[str, Callable[..., Bound]] = {
+    "norm-product": norm_product,
+    "theta": theta,
+    "eclipse-fast": eclipse_fast,
+    "vertex": vertex_bound,
+}
+BREGMAN_METHODS: dict[str, Callable[..., Bound]] = {
+    "layer-product": layer_product,
+    "telescoping": telescoping,
+    "dual-theta": dual_theta,
+}
+
+
+def upper_bounds(
+    net: Network,
+    box: Box,
+    columns: np.ndarray | None = None,
+    *,
+    methods: Sequence[str] | None = None,
+) -> dict[str, Bound]:
+    """Every applicable upper bound, by method name (``vertex`` only up to
+    `MAX_VERTEX_NEURONS` hidden neurons)."""
+    table = BREGMAN_METHODS if net.version == "bregman" else STANDARD_METHODS
+    if methods is None:
+        methods = [m for m in table if m != "vertex" or sum(net.widths[1:]) <= MAX_VERTEX_NEURONS]
+    unknown = [m for m in methods if m not in table]
+    if unknown:
+        raise ValueError(
+            f"unknown methods {unknown} for a {net.version} network; known: {list(table)}"
+        )
+    return {m: table[m](net, box, columns) for m in methods}
+
+
+def best_bound(bounds: dict[str, Bound]) -> Bound:
+    """The smallest of several sound upper bounds."""
+    return min(bounds.values(), key=lambda b: b.value)
