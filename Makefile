@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make derive   re-run the derivations and export LaTeX (derivations/*.tex, main.pdf when latexmk exists)
 #   make test     ruff, unit tests, then every notebook under pytest --nbval-lax
+#   make book     (optional) execute every notebook and render it to HTML under book/
 # Both create .venv and install bregmalib[dev] into it when needed.
 # Inside an environment you manage yourself (conda): make test PY=python SETUP=
 
@@ -10,7 +11,7 @@ SETUP ?= $(VENV)/.installed
 JOBS ?= 2
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
-.PHONY: derive test lint unit notebooks ipynb clean
+.PHONY: derive test lint unit notebooks ipynb book clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
@@ -35,5 +36,8 @@ ipynb: $(SETUP)
 notebooks: ipynb
 	$(PY) -m pytest --nbval-lax --nbval-current-env -n $(JOBS) --dist loadfile $(NOTEBOOKS:.py=.ipynb)
 
+book: $(SETUP)
+	$(PY) -m bregmalib.book
+
 clean:
-	rm -rf notebooks/*.ipynb .pytest_cache .hypothesis
+	rm -rf notebooks/*.ipynb .pytest_cache .hypothesis book

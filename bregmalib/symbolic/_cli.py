@@ -57,6 +57,8 @@ PROVIDER_CHAPTERS: dict[str, str] = {
 }
 
 PREAMBLE = r"""\documentclass[11pt,a4paper]{report}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
 \usepackage[a4paper,margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb,amsthm}
 \usepackage{longtable,booktabs,array}
@@ -269,7 +271,11 @@ def _chapter(chapter: str, members: list[Result]) -> list[str]:
     for r in members:
         groups.setdefault(r.activation or "general", []).append(r)
     for group, grouped in groups.items():
-        title = f"\\texorpdfstring{{{verbatim(group)}}}{{{_plain(group)}}}"
+        title = (
+            "General results"
+            if group == "general"
+            else f"\\texorpdfstring{{{verbatim(group)}}}{{{_plain(group)}}}"
+        )
         lines.append(f"\\section{{{title}}}\\label{{sec:{label(chapter.lower())}-{label(group)}}}")
         lines += [f"\\input{{{label(r.name)}}}" for r in grouped]
         lines.append("")
@@ -284,8 +290,9 @@ def main_tex(
     """``main.tex``: introduction (notation, status of every result), one chapter per concern
     with the results grouped by activation, the engine checks in an appendix, the bibliography."""
     of = _chapters(results, chapters)
-    lines = [GENERATED, PREAMBLE, r"\begin{document}", r"\pagenumbering{roman}", r"\maketitle"]
-    lines += [r"\tableofcontents", r"\cleardoublepage", r"\pagenumbering{arabic}", ""]
+    lines = [GENERATED, PREAMBLE, r"\begin{document}", r"\pagenumbering{Alph}", r"\maketitle"]
+    lines += [r"\pagenumbering{roman}", r"\tableofcontents", r"\cleardoublepage"]
+    lines += [r"\pagenumbering{arabic}", ""]
     lines += [INTRODUCTION]
     for chapter in CHAPTERS:
         members = [r for r in results if of[r.name] == chapter]

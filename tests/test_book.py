@@ -1,0 +1,147 @@
+"""The reader's path: the book renderer (reading order, titles, executed figures and MathJax in
+the HTML, the index) and the layout of the derivations document (chapters, cross-references)."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from bregmalib import book
+from bregmalib.symbolic import _cli as cli
+from bregmalib.symbolic._latex import text
+
+TINY = """# %% [markdown]
+# # 99 · A tiny chapter
+# The identity $e^{i\\pi} + 1 = 0$ must reach MathJax.
+
+# %%
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+plt.plot([0, 1], [1, 0])
+plt.show()
+print("answer", 6 * 7)
+"""
+
+BROKEN = """# %% [markdown]
+# # 98 · A broken chapter
+
+# %%
+raise RuntimeError("this cell fails on purpose")
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_notebook_paths_keep_reading_order_and_skip_others(tmp_path):
+    for name in ("10_b.py", "02_a.py", "helper.py", "03_c.ipynb", "1_short.py"):
+        _write(tmp_path, name, "")
+    assert [p.name for p in book.notebook_paths(tmp_path)] == ["02_a.py", "10_b.py"]
+    with pytest.raises(ValueError, match="no notebook folder"):
+        book.notebook_paths(tmp_path / "missing")
+
+
+def test_index_links_chapters_in_order_and_escapes(tmp_path):
+    chapters = [
+        book.Chapter(tmp_path / "01_a.py", "First <one>", "01_a.html", 1.25),
+        book.Chapter(tmp_path / "02_b.py", "Second", "02_b.html", 2.0, error="boom"),
+    ]
+    index = book.render_index(chapters, pdf="derivations.pdf")
+    assert index.index('href="01_a.html"') < index.index('href="02_b.html"')
+    assert "First &lt;one&gt;" in index and "First <one>" not in index
+    assert index.count("failed</strong>") == 1
+    assert "Total run time: 3.2 s" in index
+    assert 'href="derivations.pdf"' in index
+    assert "derivations.pdf" not in book.render_index(chapters[:1])
+
+
+def test_build_executes_and_renders_figures_and_mathematics(tmp_path):
+    notebooks, out = tmp_path / "notebooks", tmp_path / "book"
+    notebooks.mkdir()
+    _write(notebooks, "99_tiny.py", TINY)
+    _write(notebooks, "98_broken.py", BROKEN)
+    chapters = book.build(book.notebook_paths(notebooks), out, timeout=120)
+    assert [c.page for c in chapters] == ["98_broken.html", "99_tiny.html"]
+    broken, tiny = chapters
+    assert not broken.ok and "on purpose" in broken.error
+    assert tiny.ok and tiny.title == "99 · A tiny chapter"
+    page = (out / "99_tiny.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64" in page
+    assert "answer 42" in page
+    assert "mathjax" in page.lower() and "e^{i\\pi} + 1 = 0" in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="99_tiny.html"' in index and "99 · A tiny chapter" in index
+
+
+def test_main_reports_failure_and_rejects_empty_selection(tmp_path, capsys):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _write(notebooks, "98_broken.py", BROKEN)
+    argv = ["--notebooks", str(notebooks), "--out", str(tmp_path / "book")]
+    assert book.main([*argv, "--no-run"]) == 0
+    assert "98_broken.py" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        book.main([*argv, "--only", "nothing-matches"])
+
+
+# The derivations document is the other half of the reader's path: its chapters and layout.
+
+
+def _result(name: str, activation: str | None = None, status: str = "proved"):
+    return SimpleNamespace(name=name, activation=activation, status=status)
+
+
+def test_chapter_of_follows_provider_then_name():
+    by_name = {
+        "network/telescoping": cli.NETWORK_BOUNDS,
+        "standard/theta_nonnegative": cli.NETWORK_BOUNDS,
+        "atan/network_telescoping_bound": cli.NETWORK_BOUNDS,
+        "invertibility/vertex_reduction": cli.INVERTIBILITY,
+        "tanh/invertibility_monotone": cli.INVERTIBILITY,
+        "tanh/layer_bound": cli.LAYER_BOUNDS,
+        "engine/sympy_minimum": cli.ENGINE,
+        "tanh/slope_ratio": cli.ACTIVATIONS,
+    }
+    for name, chapter in by_name.items():
+        assert cli.chapter_of(_result(name)) == chapter, name
+    slope = _result("tanh/slope_ratio")
+    assert cli.chapter_of(slope, "bregmalib.invert._theorems:results") == cli.INVERTIBILITY
+    assert cli.chapter_of(slope, "bregmalib.lipschitz._theorems:results") == cli.NETWORK_BOUNDS
+    assert cli.chapter_of(slope, "bregmalib.lipschitzish:results") == cli.ACTIVATIONS
+
+
+def test_main_tex_orders_chapters_and_inputs_every_result():
+    results = [
+        _result("tanh/slope_ratio", "tanh"),
+        _result("tanh/layer_bound", "tanh", "conjectured"),
+        _result("network/telescoping"),
+        _result("tanh/invertibility_monotone", "tanh", "refuted"),
+    ]
+    tex = cli.main_tex(results, bibliography="../references")
+    heads = [tex.index(f"\\chapter{{{c}}}") for c in cli.CHAPTERS[:4]]
+    assert heads == sorted(heads) and "\\appendix" not in tex
+    assert tex.count("\\input{") == len(results) + 2
+    for result, chapter in zip(results, cli.CHAPTERS[:4], strict=True):
+        assert tex.index(f"\\chapter{{{chapter}}}") < tex.index(
+            f"\\input{{{cli.label(result.name)}}}"
+        )
+    assert "\\bibliography{../references}" in tex and "\\ref{chap:network-bounds}" in tex
+    summary = cli.summary_table(results)
+    assert summary.index("tanh/slope") < summary.index("network/telescoping")
+    assert "refuted" in summary and "\\ref{chap:invertibility}" in summary
+    assert "\\bibliography" not in cli.main_tex(results)
+
+
+def test_prose_maps_the_mathematics_the_providers_use():
+    assert text("Σ_k Π‖W‖ ⋯ §2") == (
+        r"\ensuremath{\Sigma}\_k \ensuremath{\Pi}\ensuremath{\|}W\ensuremath{\|} "
+        r"\ensuremath{\cdots} \ensuremath{\S}2"
+    )
+    with pytest.raises(ValueError, match="no LaTeX mapping"):
+        text("Ω")
