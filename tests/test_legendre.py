@@ -297,7 +297,13 @@ def test_user_pair_from_sigma_alone():
     fy = pair.phi(pair.sigma(u)) + pair.phi_conj(u) - u * pair.sigma(u)
     assert np.max(np.abs(fy)) < 1e-9
     registered = L.register(pair, overwrite=True)
-    assert L.get("half_tanh") is registered and "half_tanh" in L.names()
+    try:
+        assert L.get("half_tanh") is registered and "half_tanh" in L.names()
+        with pytest.raises(ValueError, match="already exists"):
+            L.register(pair)
+    finally:
+        L.unregister("half_tanh")
+    assert "half_tanh" not in L.names()
 
 
 def test_user_pair_with_supplied_inverse_and_quadrature_potential():

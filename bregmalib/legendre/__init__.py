@@ -16,7 +16,7 @@ from bregmalib.legendre._pair import (
     X,
     default_margin,
 )
-from bregmalib.legendre._registry import from_sigma, get, names, register
+from bregmalib.legendre._registry import from_sigma, get, names, register, unregister
 
 __all__ = [
     "DEFINITIONS",
@@ -31,4 +31,5 @@ __all__ = [
     "get",
     "names",
     "register",
+    "unregister",
 ]

@@ -102,6 +102,14 @@ def register(pair: LegendrePair, *, overwrite: bool = False) -> LegendrePair:
     return pair
 
 
+def unregister(name: str) -> None:
+    """Remove the user pair called ``name`` (catalogue pairs cannot be removed)."""
+    key = _canonical(name)
+    if key not in _USER_PAIRS:
+        raise ValueError(f"no registered user pair called {key!r}")
+    del _USER_PAIRS[key]
+
+
 def _lambdify(expr: sp.Expr, var: sp.Symbol, values: Mapping[sp.Symbol, float]):
     function = sp.lambdify(var, expr.subs(values), modules="jax")
     return lambda a: jnp.asarray(function(a), dtype=jnp.asarray(a).dtype) + jnp.zeros_like(a)
