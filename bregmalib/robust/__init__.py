@@ -1,0 +1,43 @@
+"""Robustness of Bregman and standard networks: attacks and certified radii.
+
+Attacks (FGSM, PGD with random restarts in ℓ∞ and ℓ₂, Gaussian noise) keep every perturbed input
+in the ε-ball ∩ the data segment inside the activation's interval, so σ⁻¹ stays defined.
+Certified ℓ₂ radii margin / (√2·L) (Tsuzuku et al. 2018) use the upper bounds of
+`bregmalib.lipschitz`, globally on the data segment and locally on a box around each point.
+"""
+
+from bregmalib.robust._attacks import (
+    AttackResult,
+    fgsm,
+    gaussian_noise,
+    margin_loss,
+    noise_accuracy,
+    pgd,
+)
+from bregmalib.robust._certify import (
+    Certificates,
+    certified_accuracy,
+    certify,
+    local_box,
+    margins,
+)
+from bregmalib.robust._domain import NORMS, InputDomain, distance, input_domain, project
+
+__all__ = [
+    "NORMS",
+    "AttackResult",
+    "Certificates",
+    "InputDomain",
+    "certified_accuracy",
+    "certify",
+    "distance",
+    "fgsm",
+    "gaussian_noise",
+    "input_domain",
+    "local_box",
+    "margin_loss",
+    "margins",
+    "noise_accuracy",
+    "pgd",
+    "project",
+]

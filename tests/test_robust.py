@@ -1,0 +1,144 @@
+"""Attacks stay in the allowed input set, PGD finds the exact optimum on linear models and is
+never weaker than FGSM, certified radii are sound (and exact in the limit on one neuron), and
+no certified point is broken by PGD within its certified radius."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bregmalib.nn import make_mlp
+from bregmalib.robust import (
+    InputDomain,
+    certified_accuracy,
+    certify,
+    distance,
+    fgsm,
+    gaussian_noise,
+    noise_accuracy,
+    pgd,
+    project,
+)
+
+DOMAIN = InputDomain(0.05, 0.95)
+
+
+def _toy(version: str, activation: str = "sigmoid", seed: int = 0, scale: float = 4.0):
+    """A 4-6-6-3 MLP with weights scaled up so that its decisions vary over the domain."""
+    model = make_mlp(activation, (4, 6, 6), 3, version, key=jax.random.key(seed), dtype=jnp.float64)
+    weights = tuple(3.0 * layer.weight for layer in model.hidden)
+    model = eqx.tree_at(lambda m: tuple(layer.weight for layer in m.hidden), model, weights)
+    model = eqx.tree_at(lambda m: m.head_bias, model, jnp.zeros_like(model.head_bias))
+    return eqx.tree_at(lambda m: m.head_weight, model, scale * model.head_weight)
+
+
+def _points(seed: int, n: int = 24, dim: int = 4) -> tuple[jax.Array, jax.Array]:
+    rng = np.random.default_rng(seed)
+    return jnp.asarray(rng.uniform(0.1, 0.9, (n, dim))), jnp.asarray(rng.integers(0, 3, n))
+
+
+@pytest.mark.parametrize(("version", "norm"), [("standard", "linf"), ("bregman", "l2")])
+def test_attacks_stay_in_the_allowed_set(version: str, norm: str) -> None:
+    model = _toy(version)
+    x, y = _points(1)
+    eps = 0.3
+    for result in (
+        fgsm(model, x, y, eps, DOMAIN, norm=norm),
+        pgd(model, x, y, eps, DOMAIN, norm=norm, steps=5, restarts=1),
+    ):
+        assert bool(jnp.all(DOMAIN.contains(result.x)))
+        assert bool(jnp.all(distance(result.x, x, norm) <= eps * (1 + 1e-12)))
+        assert bool(jnp.all(jnp.isfinite(result.loss)))
+    noisy = gaussian_noise(model, x, y, 1.0, DOMAIN, draws=3)
+    assert bool(jnp.all(DOMAIN.contains(noisy.x)))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), norm=st.sampled_from(["linf", "l2"]))
+def test_projection_lands_in_ball_and_box(seed: int, norm: str) -> None:
+    rng = np.random.default_rng(seed)
+    center = jnp.asarray(rng.uniform(0.05, 0.95, (5, 7)))
+    far = jnp.asarray(rng.normal(0.0, 3.0, (5, 7)))
+    eps = float(rng.uniform(0.01, 1.0))
+    z = project(far, center, eps, norm, DOMAIN)
+    assert bool(jnp.all(DOMAIN.contains(z)))
+    assert bool(jnp.all(distance(z, center, norm) <= eps * (1 + 1e-12)))
+
+
+@pytest.mark.parametrize("norm", ["linf", "l2"])
+def test_pgd_reaches_the_exact_optimum_of_a_linear_model(norm: str) -> None:
+    """For f(x) = Ax + c on a domain that does not bind, max over ‖δ‖ ≤ ε of f_j − f_y is
+    (f_j − f_y)(x) + ε‖a_j − a_y‖_* (ℓ₁ dual of ℓ∞, ℓ₂ dual of ℓ₂), maximised over j ≠ y."""
+    rng = np.random.default_rng(3)
+    a, c = jnp.asarray(rng.normal(size=(3, 5))), jnp.asarray(rng.normal(size=3))
+    wide = InputDomain(-100.0, 100.0)
+    x, y = jnp.asarray(rng.normal(size=(10, 5))), jnp.asarray(rng.integers(0, 3, 10))
+    eps, order = 0.2, (1 if norm == "linf" else 2)
+    logits = x @ a.T + c
+    gap = logits - logits[jnp.arange(10), y][:, None]
+    dual = jnp.linalg.norm(a[None, :, :] - a[y][:, None, :], ord=order, axis=-1)
+    optimum = jnp.max(jnp.where(jnp.arange(3) == y[:, None], -jnp.inf, gap + eps * dual), axis=1)
+    result = pgd(
+        lambda v: a @ v + c, x, y, eps, wide, norm=norm, steps=60, restarts=1, step_size=eps
+    )
+    np.testing.assert_allclose(result.loss, optimum, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("version", ["standard", "bregman"])
+def test_pgd_at_least_as_strong_as_fgsm(version: str) -> None:
+    model = _toy(version, scale=8.0)
+    x, y = _points(2, n=32)
+    for norm, eps in (("linf", 0.1), ("l2", 0.2)):
+        one = fgsm(model, x, y, eps, DOMAIN, norm=norm)
+        many = pgd(model, x, y, eps, DOMAIN, norm=norm, steps=20, restarts=2)
+        assert bool(jnp.all(many.loss >= one.loss))
+        assert many.accuracy <= one.accuracy
+    assert 0.0 <= noise_accuracy(model, x, y, 0.1, DOMAIN, draws=2) <= 1.0
+
+
+def test_one_neuron_radius_is_sound_and_tight() -> None:
+    """Two classes, one tanh neuron, head (h, −h): f₁ − f₀ = 2h·tanh(wᵀx + b) + Δc, so the
+    exact ℓ₂ distance to the boundary is |wᵀx + b − t*|/‖w‖ with tanh(t*) = −Δc/(2h), and the
+    certificate margin/(√2·Lip) = |tanh(s) − tanh(t*)|/‖w‖ (Lip = √2·|h|·‖w‖) tends to it
+    as s → t*."""
+    model = make_mlp("tanh", (3, 1), 2, "standard", key=jax.random.key(0), dtype=jnp.float64)
+    w = jnp.asarray([[0.6, -0.3, 0.2]])
+    model = eqx.tree_at(lambda m: m.hidden[0].weight, model, w)
+    model = eqx.tree_at(lambda m: m.hidden[0].bias, model, jnp.asarray([0.05]))
+    model = eqx.tree_at(lambda m: m.head_weight, model, jnp.asarray([[1.5], [-1.5]]))
+    model = eqx.tree_at(lambda m: m.head_bias, model, jnp.asarray([0.1, -0.1]))
+    domain = InputDomain(-0.99, 0.99)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-0.9, 0.9, (200, 3))
+    s = x @ np.asarray(w[0]) + 0.05
+    t_star = -np.arctanh(0.2 / 3.0)  # f₀ − f₁ = 3·tanh(s) + 0.2 vanishes at s = t*
+    exact = np.abs(s - t_star) / np.linalg.norm(w)
+    y = np.where(3.0 * np.tanh(s) + 0.2 > 0, 0, 1)
+    cert = certify(model, x, y, domain)
+    assert cert.global_lipschitz == pytest.approx(np.sqrt(2) * 1.5 * np.linalg.norm(w), rel=1e-9)
+    assert np.all(cert.radius <= exact * (1 + 1e-9))
+    near = np.abs(s - t_star) < 0.02
+    assert near.any()
+    assert np.all(cert.radius[near] >= 0.99 * exact[near])
+
+
+@pytest.mark.parametrize("version", ["standard", "euclidean", "bregman"])
+def test_no_certified_point_is_broken(version: str) -> None:
+    model = _toy(version, scale=8.0)
+    x, y = _points(4, n=24)
+    y = jnp.asarray(jax.vmap(model)(x).argmax(-1))  # classified correctly by construction
+    cert = certify(model, x, y, DOMAIN, local_radius=0.05)
+    assert np.all(cert.radius >= cert.radius_global)
+    assert np.all(cert.radius[cert.radius > cert.radius_global] <= 0.05)
+    radii = np.quantile(cert.radius, [0.25, 0.5, 0.75])
+    for r in radii:
+        attack = pgd(model, x, y, float(r), DOMAIN, norm="l2", steps=20, restarts=2)
+        certified = cert.radius >= r
+        assert certified.any()
+        assert not np.any(np.asarray(attack.broken) & certified)
+        assert certified_accuracy(cert, float(r)) == pytest.approx(certified.mean())
+    wide = pgd(model, x, y, 0.3, DOMAIN, norm="l2", steps=20, restarts=2)
+    assert bool(jnp.any(wide.broken))  # the attack is not vacuous on this model
