@@ -1,9 +1,14 @@
-"""Tests run in float64 (float32 is exercised with explicit dtypes)."""
+"""Tests run in float64 (float32 is exercised with explicit dtypes), and property-based tests
+draw the same examples on every run (derandomised), so that CI is reproducible."""
 
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import jax
+from hypothesis import settings
 
 jax.config.update("jax_enable_x64", True)
+
+settings.register_profile("reproducible", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
