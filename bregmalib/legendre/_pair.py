@@ -121,6 +121,11 @@ class LegendrePair:
         return float(self.substitute(self.lipschitz_expr))
 
     @functools.cached_property
+    def lipschitz_point(self) -> float:
+        """Where σ′ attains L_σ (``±inf`` when it is only approached)."""
+        return float(self.substitute(self.lipschitz_at))
+
+    @functools.cached_property
     def dual_lower(self) -> float:
         """Left end of the dual domain D (``-inf`` except for restricted pairs)."""
         return float(self.substitute(self.dual_domain.inf))

@@ -8,7 +8,6 @@ few ulps so that rounding in float64 cannot make it too narrow.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Any
 
 import jax.numpy as jnp
@@ -38,7 +37,7 @@ def natural_box(net: Network) -> Box:
     """The natural input domain: ℝⁿ (standard) or the closure of Iⁿ (Bregman, Euclidean)."""
     n = net.input_dim
     if net.dual_input:
-        c = pair_constants(net.pair)
+        c = net.pair
         return Box(np.full(n, c.lower), np.full(n, c.upper))
     return Box(np.full(n, -np.inf), np.full(n, np.inf))
 
@@ -79,54 +78,23 @@ def coordinate_box(net: Network, box: Box) -> tuple[np.ndarray, np.ndarray]:
 
 
 def dual_of(pair: LegendrePair, x: np.ndarray) -> np.ndarray:
-    """σ⁻¹(x) elementwise, with the ends of I (and beyond) mapped to the ends of the dual domain
-    (``pair.inverse`` may return NaN or a huge finite value there)."""
-    c = pair_constants(pair)
+    """σ⁻¹(x) elementwise on the closed interval, the ends of I (and beyond) mapped to the ends
+    of the dual domain D."""
     x = np.asarray(x, np.float64)
-    inside = np.clip(x, c.lower, c.upper)
-    inner = np.where((x > c.lower) & (x < c.upper), inside, 0.5 * (c.lower + c.upper))
-    if not np.isfinite(inner).all():
-        inner = np.where(np.isfinite(inner), inner, 0.0)
-    values = np.asarray(pair.inverse(jnp.asarray(inner)), np.float64)
-    values = np.where(x <= c.lower, c.dual_lower, values)
-    return np.where(x >= c.upper, c.dual_upper, values)
+    values = np.asarray(pair.inverse(jnp.asarray(x)), np.float64)
+    values = np.where(x <= pair.lower, pair.dual_lower, values)
+    return np.where(x >= pair.upper, pair.dual_upper, values)
 
 
 # ----- σ′ on an interval
 
 
-@dataclasses.dataclass(frozen=True)
-class PairConstants:
-    """The floats of a pair that the bounds use, evaluated once (SymPy substitution is slow)."""
-
-    lower: float
-    upper: float
-    lipschitz: float
-    peak: float
-    dual_lower: float
-    dual_upper: float
-
-
-@functools.lru_cache(maxsize=128)
-def pair_constants(pair: LegendrePair) -> PairConstants:
-    """`PairConstants` of ``pair`` (cached; pairs are hashable by name and parameters)."""
-    peak = float(pair.substitute(pair.lipschitz_at))
-    return PairConstants(
-        pair.lower, pair.upper, pair.lipschitz, peak, pair.dual_lower, pair.dual_upper
-    )
-
-
-def derivative_peak(pair: LegendrePair) -> float:
-    """The point where σ′ attains L_σ (may be ±inf)."""
-    return pair_constants(pair).peak
-
-
 def unimodality_assumption(pair: LegendrePair) -> str:
     """The assumption `slope_range` uses, in words."""
-    c = pair_constants(pair)
+    c = pair
     return (
         f"σ′ of {pair.name} is unimodal with its maximum L_σ = {c.lipschitz:g} at "
-        f"u = {c.peak:g} (on the dual domain for restricted pairs)"
+        f"u = {c.lipschitz_point:g} (on the dual domain for restricted pairs)"
     )
 
 
@@ -136,8 +104,8 @@ def slope_range(pair: LegendrePair, lo: ArrayLike, hi: ArrayLike) -> tuple[np.nd
     from the peak. A restricted pair (sin) used outside its dual domain gets [−L_σ, L_σ]."""
     lo = np.asarray(lo, np.float64)
     hi = np.asarray(hi, np.float64)
-    c = pair_constants(pair)
-    peak, lip = c.peak, c.lipschitz
+    c = pair
+    peak, lip = c.lipschitz_point, c.lipschitz
 
     def at(e: np.ndarray) -> np.ndarray:
         finite = np.isfinite(e)
@@ -201,7 +169,7 @@ def _sigma_interval(
         return np.asarray(pair.sigma(jnp.asarray(e)), np.float64)
 
     out_lo, out_hi = image(lo), image(hi)
-    c = pair_constants(pair)
+    c = pair
     out_lo = np.where(lo == -np.inf, c.lower, out_lo)
     out_hi = np.where(hi == np.inf, c.upper, out_hi)
     if not pair.legendre:

@@ -27,24 +27,6 @@ DUAL_CLIP = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
-class PairConstants:
-    """The float constants of a pair, evaluated once (each property of a pair substitutes its
-    parameters symbolically)."""
-
-    lower: float
-    upper: float
-    dual_lower: float
-    dual_upper: float
-    lipschitz: float
-
-
-@functools.lru_cache(maxsize=128)
-def constants(pair: LegendrePair) -> PairConstants:
-    """`PairConstants` of ``pair`` (cached per pair)."""
-    return PairConstants(pair.lower, pair.upper, pair.dual_lower, pair.dual_upper, pair.lipschitz)
-
-
-@dataclasses.dataclass(frozen=True)
 class LayerBound:
     """A certified upper bound on the Lipschitz constant (ℓ₂) of one layer on a box, its terms
     and the assumptions it used."""
@@ -95,12 +77,12 @@ def input_box(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The box of inputs as two (n,) arrays inside the closure of Iⁿ (None: Iⁿ itself)."""
     if box is None:
-        return np.full(n, constants(pair).lower), np.full(n, constants(pair).upper)
+        return np.full(n, pair.lower), np.full(n, pair.upper)
     lo = np.broadcast_to(np.asarray(box[0], dtype=np.float64), (n,)).copy()
     hi = np.broadcast_to(np.asarray(box[1], dtype=np.float64), (n,)).copy()
     if np.any(lo > hi):
         raise ValueError("box lower ends must not exceed upper ends")
-    c = constants(pair)
+    c = pair
     if np.any(lo < c.lower) or np.any(hi > c.upper):
         raise ValueError(f"box must lie in the closure of I = ({c.lower:g}, {c.upper:g})")
     return lo, hi
@@ -141,7 +123,7 @@ def layer_lipschitz_bound(
     max_r = float(np.max(r)) * (1 + ROUNDING) if r.size else 1.0
     norm_v = 1.0 if V is None else float(np.linalg.norm(V, 2)) * (1 + ROUNDING)
     norm_w = float(np.linalg.norm(W, 2)) * (1 + ROUNDING)
-    c = constants(pair)
+    c = pair
     L = c.lipschitz
     ratio_term, weight_term = max_r * norm_v, L * norm_w
     assumptions = (
@@ -202,8 +184,8 @@ def dual_box(pair: LegendrePair, lo: np.ndarray, hi: np.ndarray) -> tuple[np.nda
     with jax.enable_x64(True):
         ulo = np.asarray(pair.inverse(jnp.asarray(lo, dtype=jnp.float64)))
         uhi = np.asarray(pair.inverse(jnp.asarray(hi, dtype=jnp.float64)))
-    dlo = max(constants(pair).dual_lower, -DUAL_CLIP)
-    dhi = min(constants(pair).dual_upper, DUAL_CLIP)
+    dlo = max(pair.dual_lower, -DUAL_CLIP)
+    dhi = min(pair.dual_upper, DUAL_CLIP)
     return np.clip(np.nan_to_num(ulo, nan=dlo), dlo, dhi), np.clip(
         np.nan_to_num(uhi, nan=dhi), dlo, dhi
     )

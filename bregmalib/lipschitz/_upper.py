@@ -37,7 +37,6 @@ from bregmalib.lipschitz._domain import (
     LayerIntervals,
     affine_interval,
     as_float64,
-    pair_constants,
     propagate_intervals,
     unimodality_assumption,
 )
@@ -62,7 +61,7 @@ def _slopes_assumption(net: Network, box: Box) -> str:
 
 
 def _is_natural(net: Network, box: Box) -> bool:
-    c = pair_constants(net.pair)
+    c = net.pair
     lo = c.lower if net.dual_input else -np.inf
     hi = c.upper if net.dual_input else np.inf
     return bool(np.all(box.lower == lo) and np.all(box.upper == hi))
@@ -318,7 +317,7 @@ def cumulative_shifts(
     split c_j = (W_start + Σ_{start<i≤j} W_i V) x_in + Σ b_i + Σ_{start<i≤j} W_i e_{i−1}, with
     e_i = x_i − V x_in = σ(ũ + c_i) − σ(ũ), so |e_i| ≤ min(L_σ|c_i|, |I|) elementwise.
     """
-    c = pair_constants(net.pair)
+    c = net.pair
     x_lo, x_hi = (box.lower, box.upper) if start == 0 else layers[start - 1].out
     w_first = as_float64(net.weights[start])
     mixing = (
