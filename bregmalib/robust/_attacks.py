@@ -164,6 +164,19 @@ def pgd(
     return AttackResult(best, best_loss, best_loss > 0)
 
 
+def _noisy_copies(
+    x: Array, sigma: float, domain: InputDomain, draws: int, key: Array | None
+) -> list[Array]:
+    """``draws`` copies of x + N(0, σ²I), each clipped into the data segment."""
+    if not sigma >= 0 or draws < 1:
+        raise ValueError(f"need sigma >= 0 and draws >= 1, got {sigma}, {draws}")
+    key = jax.random.key(0) if key is None else key
+    return [
+        domain.clip(x + sigma * jax.random.normal(k, x.shape, x.dtype))
+        for k in jax.random.split(key, draws)
+    ]
+
+
 def gaussian_noise(
     model: Callable[[Array], Array],
     x: Array,
@@ -177,12 +190,8 @@ def gaussian_noise(
     """x + N(0, σ²I) clipped into the data segment, ``draws`` times per example; the result
     holds the worst draw per example (``accuracy`` is then the accuracy under the worst of
     ``draws`` draws). Use `noise_accuracy` for the average accuracy."""
-    if not sigma >= 0 or draws < 1:
-        raise ValueError(f"need sigma >= 0 and draws >= 1, got {sigma}, {draws}")
-    key = jax.random.key(0) if key is None else key
     best, best_loss = x, jnp.full(x.shape[:1], -jnp.inf, x.dtype)
-    for k in jax.random.split(key, draws):
-        z = domain.clip(x + sigma * jax.random.normal(k, x.shape, x.dtype))
+    for z in _noisy_copies(x, sigma, domain, draws, key):
         loss = jax.vmap(lambda a, b: margin_loss(model, a, b))(z, y)
         better = loss > best_loss
         best = jnp.where(better[:, None], z, best)
@@ -202,11 +211,7 @@ def noise_accuracy(
 ) -> float:
     """Mean accuracy over ``draws`` Gaussian perturbations N(0, σ²I) of every example, clipped
     into the data segment."""
-    if not sigma >= 0 or draws < 1:
-        raise ValueError(f"need sigma >= 0 and draws >= 1, got {sigma}, {draws}")
-    key = jax.random.key(0) if key is None else key
     correct = []
-    for k in jax.random.split(key, draws):
-        z = domain.clip(x + sigma * jax.random.normal(k, x.shape, x.dtype))
+    for z in _noisy_copies(x, sigma, domain, draws, key):
         correct.append(jnp.mean(jax.vmap(model)(z).argmax(-1) == y))
     return float(jnp.mean(jnp.asarray(correct)))
