@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from bregmalib import book
-from bregmalib.symbolic import _cli as cli
+from bregmalib.cli import _derive as derive
+from bregmalib.symbolic import _export as cli
 from bregmalib.symbolic._latex import text
 
 TINY = """# %% [markdown]
@@ -97,7 +98,7 @@ def _result(name: str, activation: str | None = None, status: str = "proved"):
     return SimpleNamespace(name=name, activation=activation, status=status)
 
 
-def test_chapter_of_follows_provider_then_name():
+def test_chapter_is_fixed_by_the_group_then_by_the_name():
     by_name = {
         "network/telescoping": cli.NETWORK_BOUNDS,
         "standard/theta_nonnegative": cli.NETWORK_BOUNDS,
@@ -110,10 +111,17 @@ def test_chapter_of_follows_provider_then_name():
     }
     for name, chapter in by_name.items():
         assert cli.chapter_of(_result(name)) == chapter, name
-    slope = _result("tanh/slope_ratio")
-    assert cli.chapter_of(slope, "bregmalib.invert._theorems:results") == cli.INVERTIBILITY
-    assert cli.chapter_of(slope, "bregmalib.lipschitz._theorems:results") == cli.NETWORK_BOUNDS
-    assert cli.chapter_of(slope, "bregmalib.lipschitzish:results") == cli.ACTIVATIONS
+    slope, layer = _result("tanh/slope_ratio"), _result("tanh/layer_bound")
+    groups = (([slope], cli.INVERTIBILITY), ([layer], None))
+    assert derive.chapters_of(groups) == (
+        [slope, layer],
+        {"tanh/slope_ratio": cli.INVERTIBILITY, "tanh/layer_bound": cli.LAYER_BOUNDS},
+    )
+    assert derive.chapters_of((([slope], cli.NETWORK_BOUNDS),))[1] == {
+        "tanh/slope_ratio": cli.NETWORK_BOUNDS
+    }
+    with pytest.raises(ValueError, match="duplicate result name"):
+        derive.chapters_of((([slope], None), ([slope], cli.INVERTIBILITY)))
 
 
 def test_main_tex_orders_chapters_and_inputs_every_result():

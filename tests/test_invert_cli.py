@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bregmalib import invert as inv
-from bregmalib.invert._cli import main
+from bregmalib.cli._invert import main
 from bregmalib.nn import make_mlp
 from bregmalib.train import save
 

@@ -19,7 +19,6 @@ from bregmalib.lipschitz._layer import (
     layer_lipschitz_lower_many,
     layer_output,
 )
-from bregmalib.symbolic import layer_lipschitz_bound as symbolic_layer_bound
 
 
 def _layer(rng, n, scale, m=None):
@@ -106,16 +105,3 @@ def test_unbounded_pair_needs_a_box_for_a_finite_bound():
     assert np.isfinite(layer_lipschitz_bound(W, b, pair, (-1.0, 1.0)).upper)
     # W = 0, b = 0: the layer is the identity, the bound is exactly 1
     assert layer_lipschitz_bound(np.zeros((2, 2)), b, pair).upper == pytest.approx(1.0)
-
-
-def test_symbolic_entry_point_accepts_tuples_and_dense():
-    from bregmalib.nn import Dense
-
-    pair = legendre.get("tanh")
-    W, b = np.eye(2) * 0.3, np.array([0.1, -0.2])
-    direct = layer_lipschitz_bound(W, b, pair)
-    assert symbolic_layer_bound((W, b, pair)).upper == direct.upper
-    layer = Dense(jnp.asarray(W), jnp.asarray(b), None, pair, "bregman")
-    assert symbolic_layer_bound(layer).upper == pytest.approx(direct.upper)
-    with pytest.raises(TypeError, match="Dense"):
-        symbolic_layer_bound(W)

@@ -58,7 +58,7 @@ def test_report_on_a_model_is_sound_and_complete(version: str) -> None:
 
 
 def test_cli_reports_json_for_a_saved_model(tmp_path, capsys) -> None:
-    from bregmalib.lipschitz._cli import main
+    from bregmalib.cli._lipschitz import main
     from bregmalib.train import save
 
     model = make_mlp("atan", (4, 5, 5), 3, "bregman", key=jax.random.key(0), dtype=jnp.float64)

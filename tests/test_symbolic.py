@@ -27,7 +27,7 @@ from bregmalib.symbolic import (
     sign_nonnegative,
     slope_ratio,
 )
-from bregmalib.symbolic._cli import catalogue_table, export
+from bregmalib.symbolic._export import catalogue_table, export
 from bregmalib.symbolic._latex import label, text, verbatim
 from bregmalib.symbolic._providers import engine_results
 

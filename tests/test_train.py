@@ -11,10 +11,10 @@ import pytest
 import sympy as sp
 
 import bregmalib.legendre as L
+from bregmalib.cli._train import main
 from bregmalib.data import load_digits, load_two_spirals
 from bregmalib.nn import make_mlp, make_resnet
 from bregmalib.train import TrainConfig, accuracy, load, read_header, save, train
-from bregmalib.train._cli import main
 
 QUICK = TrainConfig(learning_rate=1e-2, batch_size=32, epochs=6, patience=50)
 

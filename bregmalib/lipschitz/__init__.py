@@ -3,10 +3,11 @@
 Upper bounds (`upper_bounds`): products of norms, Combettes–Pesquet θ, ECLipsE-Fast, slope-vertex
 enumeration, and for BregmaNets the composed slope-ratio bound and the telescoping bounds in
 dual coordinates. Lower bounds (`lower_bounds`): multi-start ascent of ‖J(x)‖ and of difference
-quotients. `lipschitz_report` runs both on a model and returns the ratio.
+quotients. `lipschitz_report` runs both on a model and returns the ratio. Theorems, stated and
+checked by the engine `bregmalib.symbolic`: the layer Jacobian and single-layer bound
+(`jacobian_claim`, `layer_bound_claim`) and the network results (`telescoping_claim`,
+`network_bound_claim`, `theta_nonnegative_claim`).
 """
-
-from typing import Any
 
 from bregmalib.lipschitz._domain import (
     Box,
@@ -25,6 +26,7 @@ from bregmalib.lipschitz._layer import (
     layer_lipschitz_lower,
     layer_output,
 )
+from bregmalib.lipschitz._layer_theorems import jacobian_claim, layer_bound_claim
 from bregmalib.lipschitz._lower import (
     LowerBound,
     ascend_jacobian,
@@ -55,6 +57,11 @@ from bregmalib.lipschitz._report import (
     lipschitz_report,
     lipschitz_star,
     plot_lipschitz_star,
+)
+from bregmalib.lipschitz._theorems import (
+    network_bound_claim,
+    telescoping_claim,
+    theta_nonnegative_claim,
 )
 from bregmalib.lipschitz._upper import (
     Bound,
@@ -96,9 +103,11 @@ __all__ = [
     "edge_points",
     "input_groups",
     "jacobian",
+    "jacobian_claim",
     "jacobian_norm",
     "jacobian_norms",
     "jacobian_vector_product",
+    "layer_bound_claim",
     "layer_jacobian",
     "layer_jacobian_dual",
     "layer_lipschitz_bound",
@@ -121,7 +130,6 @@ __all__ = [
     "starting_points",
     "telescoping",
     "telescoping_claim",
-    "theorem_results",
     "theta",
     "theta_bound",
     "theta_nonnegative_claim",
@@ -129,20 +137,3 @@ __all__ = [
     "vector_jacobian_product",
     "vertex_bound",
 ]
-
-#: the derived network results live in `_theorems`, imported on first use: it imports the
-#: derivation engine, which itself uses this package
-_THEOREMS = {
-    "network_bound_claim": "network_bound_claim",
-    "telescoping_claim": "telescoping_claim",
-    "theta_nonnegative_claim": "theta_nonnegative_claim",
-    "theorem_results": "results",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _THEOREMS:
-        from bregmalib.lipschitz import _theorems
-
-        return getattr(_theorems, _THEOREMS[name])
-    raise AttributeError(f"module 'bregmalib.lipschitz' has no attribute {name!r}")

@@ -4,7 +4,8 @@ with the status proved / conjectured / refuted, and LaTeX export.
 
 Per pair (Frecon, Gasso, Pontil, Salzo, "Bregman Neural Networks", ICML 2022): L_σ = sup σ′,
 the strong-convexity modulus 1/L_σ of φ, the slope ratio R_σ(Δ) = sup σ′(u+δ)/σ′(u) over
-|δ| ≤ Δ, the layer Jacobian and the single-layer Lipschitz bound.
+|δ| ≤ Δ. The engine imports no subject module: the layer and network theorems live with their
+subjects (`bregmalib.lipschitz`, `bregmalib.invert`) and `bregmalib derive` gathers them.
 
 >>> from bregmalib import legendre, symbolic
 >>> symbolic.slope_ratio(legendre.get("atan")).exact
@@ -22,9 +23,13 @@ from bregmalib.symbolic._certify import (
     sign_nonnegative,
 )
 from bregmalib.symbolic._latex import result_to_latex
-from bregmalib.symbolic._layer import jacobian_claim, layer_bound_claim, layer_lipschitz_bound
 from bregmalib.symbolic._numeric import NumericCheck, NumericOutcome
-from bregmalib.symbolic._pairs import lipschitz_claim, pair_results, strong_convexity_claim
+from bregmalib.symbolic._pairs import (
+    lipschitz_claim,
+    pair_hypotheses,
+    pair_results,
+    strong_convexity_claim,
+)
 from bregmalib.symbolic._result import (
     Claim,
     Hypothesis,
@@ -56,11 +61,9 @@ __all__ = [
     "extremum",
     "extremum_route",
     "inconclusive",
-    "jacobian_claim",
-    "layer_bound_claim",
-    "layer_lipschitz_bound",
     "lipschitz_claim",
     "nonnegative_route",
+    "pair_hypotheses",
     "pair_results",
     "proved",
     "result_to_latex",

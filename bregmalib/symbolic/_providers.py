@@ -1,9 +1,10 @@
-"""Result providers of the derivation engine (registered in `bregmalib.symbolic._registry`).
+"""Result providers of the derivation engine and its parallel map over the catalogue.
 
-`catalogue_results`: for every catalogue pair (parameters symbolic, numeric checks at the
-defaults) L_σ, the strong-convexity modulus of φ, R_σ, the layer Jacobian and the layer bound.
-`engine_results`: the engine's own guard, sympy issue 30386: SymPy's ``minimum`` of
-cos(x)cos(4x) is wrong, and the engine refutes it instead of accepting it.
+`pair_results_of`: for one catalogue pair (parameters symbolic, numeric checks at the defaults)
+L_σ, the strong-convexity modulus of φ and R_σ. `map_pairs` runs a per-pair provider over the
+whole catalogue in worker processes. `engine_results`: the engine's own guard, sympy issue
+30386: SymPy's ``minimum`` of cos(x)cos(4x) is wrong, and the engine refutes it instead of
+accepting it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+from collections.abc import Callable
 
 import jax.numpy as jnp
 import sympy as sp
@@ -18,7 +20,6 @@ from jax import Array
 from tqdm import tqdm
 
 from bregmalib import legendre
-from bregmalib.symbolic._layer import jacobian_claim, layer_bound_claim
 from bregmalib.symbolic._numeric import NumericCheck
 from bregmalib.symbolic._pairs import pair_results
 from bregmalib.symbolic._result import (
@@ -32,19 +33,14 @@ from bregmalib.symbolic._result import (
 )
 from bregmalib.symbolic._slope import slope_ratio_result
 
-#: worker processes for `catalogue_results` (environment variable BREGMALIB_DERIVE_JOBS)
+#: worker processes for `map_pairs` (environment variable BREGMALIB_DERIVE_JOBS)
 JOBS_VARIABLE = "BREGMALIB_DERIVE_JOBS"
 
 
-def results_for_pair(name: str) -> list[Result]:
-    """Every per-pair result of the catalogue pair ``name`` at its default parameters."""
+def pair_results_of(name: str) -> list[Result]:
+    """The results about the catalogue pair ``name`` itself (L_σ, strong convexity, R_σ)."""
     pair = legendre.get(name)
-    results = pair_results(pair)
-    results.append(slope_ratio_result(pair))
-    results.append(jacobian_claim(pair).check())
-    lemmas = {r.name: r for r in results}
-    results.append(layer_bound_claim(pair, lemmas).check())
-    return results
+    return [*pair_results(pair), slope_ratio_result(pair)]
 
 
 def _worker_init() -> None:
@@ -53,21 +49,22 @@ def _worker_init() -> None:
     jax.config.update("jax_enable_x64", True)
 
 
-def catalogue_results() -> list[Result]:
-    """Per-pair results for the whole catalogue, pairs in catalogue order, computed in
-    ``$BREGMALIB_DERIVE_JOBS`` worker processes (default: min(2, cpu count))."""
+def map_pairs(provider: Callable[[str], list[Result]]) -> list[Result]:
+    """``provider(name)`` for every catalogue pair, concatenated in catalogue order, computed in
+    ``$BREGMALIB_DERIVE_JOBS`` worker processes (default: min(2, cpu count)); ``provider`` must
+    be a module-level function (the workers are spawned and import it by name)."""
     names = legendre.names()
     jobs = int(os.environ.get(JOBS_VARIABLE, min(2, os.cpu_count() or 1)))
     progress = tqdm(total=len(names), desc="derive pairs", unit="pair")
     if jobs <= 1:
         out = []
         for name in names:
-            out.append(results_for_pair(name))
+            out.append(provider(name))
             progress.update()
     else:
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(jobs, context, _worker_init) as pool:
-            futures = [pool.submit(results_for_pair, name) for name in names]
+            futures = [pool.submit(provider, name) for name in names]
             for _ in concurrent.futures.as_completed(futures):
                 progress.update()
             out = [f.result() for f in futures]

@@ -1,6 +1,7 @@
 """Command-line entry point: ``bregmalib <command> [options]``.
 
-Each command lives in the module that owns its concern and exposes ``main(argv) -> int``.
+The command-line face of the library: each command is a module of this package exposing
+``main(argv) -> int``, imported only when its command runs (``bregmalib --help`` stays fast).
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ import importlib
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "derive": ("bregmalib.symbolic._cli", "re-run the derivations and export LaTeX"),
-    "train": ("bregmalib.train._cli", "train a model and save a checkpoint"),
-    "lipschitz": ("bregmalib.lipschitz._cli", "Lipschitz report of a saved model (upper, lower)"),
-    "invert": ("bregmalib.invert._cli", "invertibility certificates of a saved model's layers"),
+    "derive": ("bregmalib.cli._derive", "re-run the derivations and export LaTeX"),
+    "train": ("bregmalib.cli._train", "train a model and save a checkpoint"),
+    "lipschitz": ("bregmalib.cli._lipschitz", "Lipschitz report of a saved model (upper, lower)"),
+    "invert": ("bregmalib.cli._invert", "invertibility certificates of a saved model's layers"),
 }
 
 

@@ -1,4 +1,5 @@
-"""Layer results: the Jacobian of a Bregman layer and the single-layer Lipschitz bound.
+"""Layer theorems of the Lipschitz toolbox, stated, derived and checked twice by the engine
+`bregmalib.symbolic`: the Jacobian of a Bregman layer and the single-layer Lipschitz bound.
 
 T(x) = σ(σ⁻¹(Vx) + Wx + b) (Frecon et al., ICML 2022): with u = σ⁻¹(Vx), z = u + Wx + b,
 J(x) = diag(σ′(z)/σ′(u)) V + diag(σ′(z)) W, and on a box B with Δ_i ≥ sup_B |(Wx+b)_i|,
@@ -8,7 +9,6 @@ Lip_B(T) ≤ max_i R_σ(Δ_i) ‖V‖₂ + L_σ ‖W‖₂.
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -18,15 +18,15 @@ from jax import Array
 
 from bregmalib.legendre import LegendrePair
 from bregmalib.lipschitz import _layer as numeric_layer
-from bregmalib.symbolic._numeric import NumericCheck
-from bregmalib.symbolic._pairs import pair_hypotheses
-from bregmalib.symbolic._result import (
+from bregmalib.symbolic import (
     Claim,
     Hypothesis,
+    NumericCheck,
     Result,
     Step,
     SymbolicOutcome,
     inconclusive,
+    pair_hypotheses,
     proved,
 )
 
@@ -285,24 +285,9 @@ def layer_bound_claim(pair: LegendrePair, lemmas: dict[str, Result]) -> Claim:
     )
 
 
-def layer_lipschitz_bound(layer_or_arrays: Any, box=None) -> numeric_layer.LayerBound:
-    """The single-layer bound for a `bregmalib.nn.Dense` (Bregman version) or a tuple
-    ``(W, b, pair)`` / ``(W, b, pair, V)``; see ``lipschitz._layer.layer_lipschitz_bound``."""
-    if isinstance(layer_or_arrays, tuple):
-        if len(layer_or_arrays) not in (3, 4):
-            raise ValueError("expected (W, b, pair) or (W, b, pair, V)")
-        W, b, pair, *rest = layer_or_arrays
-        return numeric_layer.layer_lipschitz_bound(W, b, pair, box, rest[0] if rest else None)
-    for attribute in ("weight", "bias", "pair", "mixing"):
-        if not hasattr(layer_or_arrays, attribute):
-            raise TypeError(
-                "expected a bregmalib.nn.Dense or a tuple (W, b, pair[, V]), "
-                f"got {type(layer_or_arrays).__name__}"
-            )
-    if getattr(layer_or_arrays, "version", "bregman") != "bregman":
-        raise ValueError(
-            f"the bound is for Bregman layers, got version {layer_or_arrays.version!r}"
-        )
-    layer = layer_or_arrays
-    V = layer.mixing()
-    return numeric_layer.layer_lipschitz_bound(layer.weight, layer.bias, layer.pair, box, V)
+def layer_results(pair: LegendrePair, lemmas: dict[str, Result]) -> list[Result]:
+    """The checked layer Jacobian and layer bound of ``pair``; ``lemmas`` holds the pair's
+    results by name (L_σ and R_σ, from `bregmalib.symbolic`), the Jacobian is added to them."""
+    jacobian = jacobian_claim(pair).check()
+    bound = layer_bound_claim(pair, {**lemmas, jacobian.name: jacobian}).check()
+    return [jacobian, bound]

@@ -8,6 +8,9 @@ import sys
 
 import jax
 
+from bregmalib.cli._model import load_model
+from bregmalib.lipschitz import lipschitz_report
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -44,13 +47,9 @@ def _parse_box(text: str | None) -> tuple[float, float] | None:
 def main(argv: list[str]) -> int:
     """Run `lipschitz_report` on a saved model; print it (or JSON); exit status 0 on success."""
     args = _parser().parse_args(argv)
-    jax.config.update("jax_enable_x64", True)
-    from bregmalib.lipschitz._report import lipschitz_report
-    from bregmalib.train import load
-
     try:
         box = _parse_box(args.box)
-        model, _ = load(args.model)
+        model, _ = load_model(args.model)
         report = lipschitz_report(
             model, box, restarts=args.restarts, steps=args.steps, key=jax.random.key(args.seed)
         )

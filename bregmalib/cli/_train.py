@@ -15,8 +15,7 @@ import jax
 import bregmalib.legendre as L
 from bregmalib.data import DATASETS, DEFAULT_MARGIN, load_dataset
 from bregmalib.nn import INITS, VERSIONS, make_mlp, make_resnet
-from bregmalib.train._checkpoint import save
-from bregmalib.train._loop import TrainConfig, train
+from bregmalib.train import TrainConfig, save, train
 
 
 def _int_list(text: str) -> list[int]:

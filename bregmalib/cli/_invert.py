@@ -8,7 +8,8 @@ import json
 import sys
 from typing import Any
 
-from bregmalib.invert._certificates import EXACT_VERTEX_MAX_N
+from bregmalib.cli._model import load_model
+from bregmalib.invert import EXACT_VERTEX_MAX_N, certify_mlp
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,14 +64,8 @@ def main(argv: list[str]) -> int:
     """Certify every hidden layer of a saved model; print a table (or JSON); 0 on success,
     2 on a bad model file or a model without square Bregman layers to certify."""
     args = _parser().parse_args(argv)
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-    from bregmalib.invert._network import certify_mlp
-    from bregmalib.train import load
-
     try:
-        model, meta = load(args.model)
+        model, meta = load_model(args.model)
         if not hasattr(model, "hidden"):
             raise ValueError(
                 f"bregmalib invert certifies MLPs; {type(model).__name__} has no dense layers"
@@ -79,8 +74,11 @@ def main(argv: list[str]) -> int:
     except (OSError, ValueError, TypeError) as error:
         print(f"bregmalib invert: {error}", file=sys.stderr)
         return 2
-    meta = {**meta, "version": getattr(model, "version", "?"),
-            "activation": getattr(getattr(model, "pair", None), "name", "?")}
+    meta = {
+        **meta,
+        "version": getattr(model, "version", "?"),
+        "activation": getattr(getattr(model, "pair", None), "name", "?"),
+    }
     if args.json:
         print(json.dumps({"model": args.model, "layers": _as_json(report)}, indent=2))
     else:

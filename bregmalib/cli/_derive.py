@@ -1,0 +1,106 @@
+"""``bregmalib derive --out derivations``: state, derive and check every result of the library
+with the engine `bregmalib.symbolic`, then export them (one ``.tex`` per result, the catalogue
+table, a status summary, ``main.tex``, and ``main.pdf`` when latexmk is installed).
+
+The results, in this order: per catalogue pair, the pair's constants (L_σ, strong convexity of
+φ, R_σ; `bregmalib.symbolic`) and its layer theorems (Jacobian, single-layer bound;
+`bregmalib.lipschitz`); the engine's guards; the network theorems of `bregmalib.lipschitz`
+(chapter "Network bounds"); the invertibility theorems of `bregmalib.invert` (chapter
+"Invertibility"). The other results get their chapter from their names."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import jax
+
+from bregmalib import legendre
+from bregmalib.invert import _theorems as invert_theorems
+from bregmalib.lipschitz import _theorems as network_theorems
+from bregmalib.lipschitz._layer_theorems import layer_results
+from bregmalib.symbolic import Result
+from bregmalib.symbolic._export import (
+    INVERTIBILITY,
+    NETWORK_BOUNDS,
+    build_pdf,
+    chapter_of,
+    export,
+)
+from bregmalib.symbolic._providers import (
+    JOBS_VARIABLE,
+    engine_results,
+    map_pairs,
+    pair_results_of,
+)
+
+#: XLA CPU compiles faster at optimisation level 0; the many small checks are compile-bound
+FAST_COMPILE_FLAG = "--xla_backend_optimization_level=0"
+
+
+def pair_and_layer_results(name: str) -> list[Result]:
+    """The results about the catalogue pair ``name``, then its layer theorems (which use them)."""
+    results = pair_results_of(name)
+    return results + layer_results(legendre.get(name), {r.name: r for r in results})
+
+
+def chapters_of(
+    groups: Sequence[tuple[Sequence[Result], str | None]],
+) -> tuple[list[Result], dict[str, str]]:
+    """The results of ``groups`` (each with its chapter, or None for `chapter_of` by name) in
+    order, and each one's chapter by name; names must be unique."""
+    results: list[Result] = []
+    chapters: dict[str, str] = {}
+    for group, chapter in groups:
+        for result in group:
+            if result.name in chapters:
+                raise ValueError(f"duplicate result name {result.name!r}")
+            chapters[result.name] = chapter or chapter_of(result)
+            results.append(result)
+    return results, chapters
+
+
+def collect() -> tuple[list[Result], dict[str, str]]:
+    """Every result in export order, and each one's chapter by name."""
+    return chapters_of(
+        (
+            (map_pairs(pair_and_layer_results), None),
+            (engine_results(), None),
+            (network_theorems.results(), NETWORK_BOUNDS),
+            (invert_theorems.results(), INVERTIBILITY),
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``bregmalib derive``."""
+    parser = argparse.ArgumentParser(prog="bregmalib derive", description=__doc__)
+    parser.add_argument("--out", default="derivations", help="output folder (default: derivations)")
+    parser.add_argument("--no-pdf", action="store_true", help="do not run latexmk")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: 2)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.jobs is not None:
+        if args.jobs < 1:
+            parser.error("--jobs must be at least 1")
+        os.environ[JOBS_VARIABLE] = str(args.jobs)
+    if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {FAST_COMPILE_FLAG}".strip()
+    jax.config.update("jax_enable_x64", True)
+    start = time.perf_counter()
+    results, chapters = collect()
+    written = export(results, Path(args.out), chapters)
+    counts = collections.Counter(r.status for r in results)
+    elapsed = time.perf_counter() - start
+    print(
+        f"{len(results)} results: {counts['proved']} proved, {counts['conjectured']} conjectured, "
+        f"{counts['refuted']} refuted; {len(written)} files changed in {args.out}/"
+    )
+    print(f"derivations took {elapsed:.1f} s")
+    if not args.no_pdf:
+        print(build_pdf(Path(args.out)))
+    return 0
