@@ -3,11 +3,12 @@
 #   make test     ruff, unit tests, then every notebook under pytest --nbval-lax
 #   make book     (optional) execute every notebook and render it to HTML under book/
 # Both create .venv and install bregmalib[dev] into it when needed.
-# Inside an environment you manage yourself (conda): make test PY=python SETUP=
+# Inside an environment you manage yourself (conda): make test PY=python SETUP= LINT_IMPORTS=lint-imports
 
 VENV ?= .venv
 PY ?= $(VENV)/bin/python
 SETUP ?= $(VENV)/.installed
+LINT_IMPORTS ?= $(VENV)/bin/lint-imports
 JOBS ?= 2
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
@@ -26,6 +27,7 @@ test: $(SETUP) lint unit notebooks
 
 lint: $(SETUP)
 	$(PY) -m ruff check bregmalib tests benchmarks notebooks
+	$(LINT_IMPORTS)
 
 unit: $(SETUP)
 	$(PY) -m pytest tests -n $(JOBS)
