@@ -1,23 +1,34 @@
-"""Bregman neural networks and their baselines as single-example Equinox modules.
+"""Bregman neural networks and their baselines: the functional layer core, networks, and
+trainable single-example Equinox models.
 
 Frecon, Gasso, Pontil, Salzo, "Bregman Neural Networks", ICML 2022: a Bregman layer is
 x⁺ = σ(σ⁻¹(Vx) + Wx + b), i.e. u⁺ = u + Wσ(u) + b in dual coordinates u = σ⁻¹(x) when V = I.
+`Layer` and `Network` hold parameters as arrays (what bounds and certificates read);
+`bregmalib.nn.functional` evaluates them; `Dense`, `MLP` and `ResNet` are the trainable models,
+and `as_network` turns any of them into a `Network`.
 """
 
+from bregmalib.nn import functional
 from bregmalib.nn._dense import INITS, Dense, make_dense
+from bregmalib.nn._layer import VERSIONS, Layer, Version
 from bregmalib.nn._mlp import MLP, make_mlp
+from bregmalib.nn._network import Network, as_network, network_from_arrays
 from bregmalib.nn._resnet import ResBlock, ResNet, make_resnet
-from bregmalib.nn._validate import VERSIONS, Version
 
 __all__ = [
     "INITS",
     "MLP",
     "VERSIONS",
     "Dense",
+    "Layer",
+    "Network",
     "ResBlock",
     "ResNet",
     "Version",
+    "as_network",
+    "functional",
     "make_dense",
     "make_mlp",
     "make_resnet",
+    "network_from_arrays",
 ]

@@ -1,8 +1,8 @@
-"""One hidden layer of a BregmaNet, or of its standard and Euclidean baselines.
+"""A trainable hidden layer of a BregmaNet, or of its standard and Euclidean baselines.
 
-Frecon, Gasso, Pontil, Salzo, "Bregman Neural Networks", ICML 2022, eq. (5):
-the Bregman layer is x⁺ = σ(σ⁻¹(Vx) + Wx + b); with V = I and u = σ⁻¹(x) it reads
-u⁺ = u + Wσ(u) + b in dual (mirror) coordinates.
+Frecon, Gasso, Pontil, Salzo, "Bregman Neural Networks", ICML 2022, eq. (5): the Bregman layer
+is x⁺ = σ(σ⁻¹(Vx) + Wx + b); its mathematics lives in the functional core
+(`bregmalib.nn.functional`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,22 @@ from jax import Array
 
 from bregmalib.legendre import LegendrePair
 from bregmalib.nn._init import normal, numpy_rng, uniform
-from bregmalib.nn._validate import check_dtype, check_vector, check_version
+from bregmalib.nn._layer import (
+    Layer,
+    Version,
+    check_finite,
+    check_float_dtype,
+    check_layer_shapes,
+    check_version,
+    forward,
+)
+from bregmalib.nn._validate import check_dtype, check_vector
 
 INITS: tuple[str, ...] = ("default", "zero", "small")
 
 
 class Dense(eqx.Module):
-    """A hidden layer ``x ∈ ℝ^in ↦ x⁺ ∈ ℝ^out`` of one of three versions.
+    """A trainable hidden layer ``x ∈ ℝ^in ↦ x⁺ ∈ ℝ^out`` of one of three versions.
 
     - ``"bregman"``: x⁺ = σ(σ⁻¹(Vx) + Wx + b), x ∈ Iⁿ;
     - ``"standard"``: x⁺ = σ(Wx + b);
@@ -32,36 +41,30 @@ class Dense(eqx.Module):
     V is the identity (``mix_logits is None``) when ``in == out``. Otherwise V is the
     row-stochastic matrix V = softmax(mix_logits, axis=1): a *softmax-per-row
     parametrisation*, so every row stays on the simplex throughout training (no projection
-    step) and Vx ∈ Iᵒᵘᵗ whenever x ∈ Iⁱⁿ. Works in float32 and float64 (the dtype of the
-    parameters).
+    step) and Vx ∈ Iᵒᵘᵗ whenever x ∈ Iⁱⁿ. `layer` gives the functional-core `Layer` that every
+    computation goes through. Works in float32 and float64 (the dtype of the parameters).
     """
 
     weight: Array
     bias: Array
     mix_logits: Array | None
     pair: LegendrePair = eqx.field(static=True)
-    version: str = eqx.field(static=True)
+    version: Version = eqx.field(static=True)
 
     def __check_init__(self) -> None:
         check_version(self.version)
         if not isinstance(self.pair, LegendrePair):
             raise TypeError(f"pair must be a LegendrePair, got {type(self.pair).__name__}")
-        if self.weight.ndim != 2:
-            raise ValueError(f"weight must have shape (out, in), got {self.weight.shape}")
-        out_dim, in_dim = self.weight.shape
-        if self.bias.shape != (out_dim,):
-            raise ValueError(f"bias must have shape ({out_dim},), got {self.bias.shape}")
-        needs_mixing = in_dim != out_dim and self.version != "standard"
-        if needs_mixing and (self.mix_logits is None or self.mix_logits.shape != (out_dim, in_dim)):
-            got = None if self.mix_logits is None else self.mix_logits.shape
-            raise ValueError(
-                f"a {self.version} layer from {in_dim} to {out_dim} needs mix_logits of shape "
-                f"({out_dim}, {in_dim}), got {got}"
-            )
-        if not needs_mixing and self.mix_logits is not None:
+        for name in ("weight", "bias", "mix_logits"):
+            array = getattr(self, name)
+            if array is not None:
+                check_float_dtype(array, name)
+                check_finite(array, name)
+        if self.mix_logits is not None and self.weight.shape[0] == self.weight.shape[1]:
             raise ValueError(
                 f"mix_logits must be None for a {self.version} layer of shape {self.weight.shape}"
             )
+        check_layer_shapes(self.weight, self.bias, self.mix_logits, self.version, "Dense")
 
     @property
     def in_features(self) -> int:
@@ -79,45 +82,20 @@ class Dense(eqx.Module):
             return None
         return jax.nn.softmax(self.mix_logits, axis=1)
 
-    def _skip(self, x: Array) -> Array:
-        v = self.mixing()
-        return x if v is None else v @ x
-
-    def preactivation(self, x: Array) -> Array:
-        """z with x⁺ = σ(z): the output in dual coordinates, computed from the primal input.
-
-        For the Bregman version σ⁻¹ is evaluated with ``pair.inverse_clamped`` (default margin,
-        4 machine epsilons), which leaves every Vx inside I unchanged and keeps saturated
-        values finite.
-        """
-        x = check_vector(x, self.in_features, "Dense")
-        affine = self.weight @ x + self.bias
-        if self.version == "bregman":
-            return self.pair.inverse_clamped(self._skip(x)) + affine
-        if self.version == "euclidean":
-            return self._skip(x) + affine
-        return affine
+    def layer(self) -> Layer:
+        """The functional-core `Layer` (W, b, V) of this layer."""
+        return Layer(self.weight, self.bias, self.mixing(), self.pair, self.version)
 
     def __call__(self, x: Array) -> Array:
         """Primal forward pass x ↦ x⁺ (see the class docstring for the three versions)."""
-        return self.pair.sigma(self.preactivation(x))
-
-    def dual(self, u: Array) -> Array:
-        """Dual forward pass u⁺ = u + Wσ(u) + b, u = σ⁻¹(x); Bregman layers with V = I only."""
-        if self.version != "bregman" or self.mix_logits is not None:
-            raise ValueError(
-                "the dual path u + Wσ(u) + b exists only for Bregman layers with V = I "
-                f"(this layer: version={self.version!r}, shape {self.weight.shape})"
-            )
-        u = check_vector(u, self.in_features, "Dense.dual")
-        return u + self.weight @ self.pair.sigma(u) + self.bias
+        return forward(self.layer(), check_vector(x, self.in_features, "Dense"))
 
 
 def make_dense(
     pair: LegendrePair,
     in_features: int,
     out_features: int,
-    version: str,
+    version: Version,
     *,
     key: Array,
     init: str = "default",
@@ -138,7 +116,7 @@ def dense_from_rng(
     pair: LegendrePair,
     in_features: int,
     out_features: int,
-    version: str,
+    version: Version,
     rng: np.random.Generator,
     init: str,
     dtype: Any,

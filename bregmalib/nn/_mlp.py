@@ -19,11 +19,12 @@ from jax import Array
 from bregmalib.legendre import LegendrePair
 from bregmalib.nn._dense import Dense, dense_from_rng
 from bregmalib.nn._init import numpy_rng, uniform
+from bregmalib.nn._layer import Version, check_version
+from bregmalib.nn._network import Network, forward_trace, primal_trace
 from bregmalib.nn._validate import (
     check_dtype,
     check_in_interval,
     check_vector,
-    check_version,
     check_widths,
     resolve_pair,
 )
@@ -45,7 +46,7 @@ class MLP(eqx.Module):
     head_weight: Array
     head_bias: Array
     pair: LegendrePair = eqx.field(static=True)
-    version: str = eqx.field(static=True)
+    version: Version = eqx.field(static=True)
 
     def __check_init__(self) -> None:
         check_version(self.version)
@@ -88,6 +89,12 @@ class MLP(eqx.Module):
         """Floating dtype of the parameters."""
         return self.head_weight.dtype
 
+    def network(self) -> Network:
+        """The functional-core `Network` of this MLP (V = softmax of the mixing logits)."""
+        return Network(
+            tuple(layer.layer() for layer in self.hidden), self.head_weight, self.head_bias
+        )
+
     def dual_hidden(self, x: Array) -> Array:
         """σ⁻¹(features(x)) for a primal input x ∈ Iⁿ, computed in dual coordinates (Bregman
         version, any V): σ⁻¹ is evaluated only on x and, at layers with V ≠ I, on Vσ(u)."""
@@ -95,40 +102,22 @@ class MLP(eqx.Module):
             raise ValueError(f"dual_hidden exists for Bregman MLPs only, not {self.version!r}")
         x = check_vector(x, self.widths[0], "MLP")
         x = check_in_interval(self.pair, x, "MLP")
-        first = self.hidden[0]
-        u = (
-            first.preactivation(x)
-            if first.mix_logits is not None
-            else first.dual(self.pair.inverse(x))
-        )
-        for layer in self.hidden[1:]:
-            u = (
-                layer.dual(u)
-                if layer.mix_logits is None
-                else layer.preactivation(self.pair.sigma(u))
-            )
-        return u
+        return primal_trace(self.network(), x)[-1][1]
 
     def features(self, x: Array) -> Array:
         """Output of the last hidden layer, in primal coordinates."""
         x = check_vector(x, self.widths[0], "MLP")
         if self.version == "bregman":
-            return self.pair.sigma(self.dual_hidden(x))
-        for layer in self.hidden:
-            x = layer(x)
-        return x
+            x = check_in_interval(self.pair, x, "MLP")
+        return self.pair.sigma(primal_trace(self.network(), x)[-1][1])
 
     def dual_features(self, u: Array) -> Array:
-        """u ↦ σ⁻¹(features(σ(u))) through uₖ₊₁ = uₖ + Wₖσ(uₖ) + bₖ; needs V = I everywhere."""
-        if self.version != "bregman" or any(layer.mix_logits is not None for layer in self.hidden):
-            raise ValueError(
-                "dual_features needs a Bregman MLP whose hidden layers all have V = I "
-                f"(equal widths); this one is {self.version} with widths {self.widths}"
-            )
+        """u ↦ σ⁻¹(features(σ(u))) of a Bregman MLP, through u_{k+1} = u_k + W_kσ(u_k) + b_k
+        where V_k = I (σ⁻¹(V_kσ(u_k)) + W_kσ(u_k) + b_k elsewhere)."""
+        if self.version != "bregman":
+            raise ValueError(f"dual_features exists for Bregman MLPs only, not {self.version!r}")
         u = check_vector(u, self.widths[0], "MLP.dual_features")
-        for layer in self.hidden:
-            u = layer.dual(u)
-        return u
+        return forward_trace(self.network(), u)[-1][1]
 
     def __call__(self, x: Array) -> Array:
         """Logits H·features(x) + c for one example x of shape ``(input_dim,)``."""
@@ -139,7 +128,7 @@ def make_mlp(
     activation: str | LegendrePair,
     widths: Sequence[int],
     n_classes: int,
-    version: str,
+    version: Version,
     *,
     key: Array,
     init: str = "default",

@@ -23,7 +23,8 @@ from jax import Array
 from bregmalib.legendre import LegendrePair
 from bregmalib.nn._dense import INITS
 from bregmalib.nn._init import numpy_rng, uniform
-from bregmalib.nn._validate import check_dtype, check_vector, check_version, resolve_pair
+from bregmalib.nn._layer import check_version
+from bregmalib.nn._validate import check_dtype, check_vector, resolve_pair
 
 
 def _conv(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, get_args
+from typing import Any
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -12,16 +12,7 @@ from jax import Array
 from jax.core import Tracer
 
 from bregmalib.legendre import DomainError, LegendrePair, get
-
-Version = Literal["bregman", "standard", "euclidean"]
-VERSIONS: tuple[str, ...] = get_args(Version)
-
-
-def check_version(version: str) -> str:
-    """Return ``version`` if it names a known architecture, else raise ValueError."""
-    if not isinstance(version, str) or version not in VERSIONS:
-        raise ValueError(f"unknown version {version!r}; expected one of {list(VERSIONS)}")
-    return version
+from bregmalib.nn._layer import DTYPES
 
 
 def resolve_pair(activation: str | LegendrePair, **params: float) -> LegendrePair:
@@ -54,10 +45,10 @@ def check_widths(widths: Sequence[int]) -> tuple[int, ...]:
 
 
 def check_dtype(dtype: Any) -> Any:
-    """A floating JAX dtype (float32 or float64)."""
+    """The dtype of a model's parameters: float32 or float64."""
     dt = jnp.dtype(dtype)
-    if not jnp.issubdtype(dt, jnp.floating):
-        raise TypeError(f"dtype must be a floating type (float32 or float64), got {dt}")
+    if str(dt) not in DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {dt}")
     return dt
 
 

@@ -1,0 +1,207 @@
+"""The functional core against autodiff and against its own algebra, for every pair, version
+and mixing; and the validation of layers and networks where they are built."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from _networks import inside, random_layer, random_network
+
+from bregmalib import legendre
+from bregmalib.nn import Layer, Network, as_network, make_mlp, network_from_arrays
+from bregmalib.nn import functional as F
+
+VERSIONS = ("bregman", "standard", "euclidean")
+SHAPES = {"square": (4, 4, False), "mixed": (5, 3, False), "square_mixed": (4, 4, True)}
+
+
+def _case(name: str, version: str, shape: str, seed: int = 0):
+    n_in, n_out, square_mixing = SHAPES[shape]
+    layer = random_layer(name, version, n_in, n_out, seed=seed, square_mixing=square_mixing)
+    rng = np.random.default_rng(seed + 1)
+    x = jnp.asarray(inside(layer.pair, rng, n_in))
+    return layer, x
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", legendre.names())
+def test_jacobian_jvp_vjp_match_autodiff(name: str, version: str, shape: str) -> None:
+    layer, x = _case(name, version, shape)
+    expected = jax.jacfwd(lambda y: F.forward(layer, y))(x)
+    np.testing.assert_allclose(F.jacobian(layer, x), expected, rtol=1e-8, atol=1e-10)
+    v = jnp.arange(1.0, layer.in_features + 1.0)
+    w = jnp.arange(1.0, layer.out_features + 1.0)
+    np.testing.assert_allclose(F.jvp(layer, x, v), expected @ v, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(F.vjp(layer, x, w), expected.T @ w, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "atan", "asinh", "bent_identity"])
+def test_dual_coordinates_agree_with_primal(name: str, version: str, shape: str) -> None:
+    layer, x = _case(name, version, shape, seed=3)
+    u = layer.pair.inverse(x)
+    np.testing.assert_allclose(F.dual_forward(layer, u), F.preactivation(layer, x), rtol=1e-9)
+    np.testing.assert_allclose(
+        F.jacobian_at_dual(layer, u), F.jacobian(layer, x), rtol=1e-8, atol=1e-10
+    )
+    expected = jax.jacfwd(lambda t: F.dual_forward(layer, t))(u)
+    np.testing.assert_allclose(F.dual_jacobian(layer, u), expected, rtol=1e-8, atol=1e-10)
+    w = jnp.linspace(-1.0, 1.0, layer.out_features)
+    np.testing.assert_allclose(F.dual_vjp(layer, u, w), expected.T @ w, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "atan", "softplus"])
+def test_log_abs_det_matches_the_dense_jacobian(name: str, version: str) -> None:
+    for shape in ("square", "square_mixed"):
+        layer, x = _case(name, version, shape, seed=5)
+        expected = jnp.linalg.slogdet(jax.jacfwd(functools.partial(F.forward, layer))(x))[1]
+        np.testing.assert_allclose(F.log_abs_det(layer, x), expected, rtol=1e-7, atol=1e-9)
+    if version == "bregman":
+        u = layer.pair.inverse(x)
+        np.testing.assert_allclose(F.log_abs_det_at_dual(layer, u), expected, rtol=1e-7)
+
+
+def test_bregman_layer_in_dual_coordinates_is_a_residual_step() -> None:
+    """u⁺ = u + Wσ(u) + b with no σ⁻¹, even where σ(u) = 1 exactly (sigmoid, u = 40)."""
+    layer = random_layer("sigmoid", "bregman", 3, 3, seed=2)
+    u = jnp.array([40.0, -3.0, 50.0])
+    assert layer.pair.sigma(u)[0] == 1.0
+    expected = u + layer.weight @ layer.pair.sigma(u) + layer.bias
+    np.testing.assert_allclose(F.dual_forward(layer, u), expected, rtol=1e-15)
+    jac = np.eye(3) + np.asarray(layer.weight) * np.asarray(layer.pair.derivative(u))[None, :]
+    np.testing.assert_allclose(F.dual_jacobian(layer, u), jac, rtol=1e-14)
+    assert np.all(np.isfinite(F.jacobian_at_dual(layer, u)))
+
+
+@pytest.mark.parametrize("name", legendre.names())
+def test_zero_weights_give_the_identity(name: str) -> None:
+    pair = legendre.get(name)
+    layer = Layer(jnp.zeros((3, 3)), jnp.zeros(3), None, pair, "bregman")
+    x = jnp.asarray(inside(pair, np.random.default_rng(0), 3))
+    np.testing.assert_allclose(F.forward(layer, x), x, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(F.jacobian(layer, x), np.eye(3), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_network_functions_match_the_model(version: str) -> None:
+    model = make_mlp("atan", (4, 6, 6, 5), 3, version, key=jax.random.key(0), dtype=jnp.float64)
+    net = as_network(model)
+    x = jax.random.uniform(jax.random.key(1), (4,), jnp.float64, -1.2, 1.2)
+    t = F.coordinates_from_input(net, x)
+    np.testing.assert_allclose(F.network_output(net, t), model(x), atol=1e-12)
+    np.testing.assert_allclose(F.network_jacobian(net, t), jax.jacfwd(model)(x), atol=1e-11)
+    w = jnp.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(
+        F.vector_jacobian_product(net, t, w), jax.jacfwd(model)(x).T @ w, atol=1e-11
+    )
+
+
+def test_a_layer_is_a_depth_one_network() -> None:
+    layer = random_layer("tanh", "bregman", 5, 3, seed=4)
+    net = as_network(layer)
+    assert isinstance(net, Network) and net.depth == 1 and net.widths == (5, 3)
+    x = jnp.asarray(inside(layer.pair, np.random.default_rng(1), 5))
+    t = F.coordinates_from_input(net, x)
+    np.testing.assert_allclose(F.network_output(net, t), F.forward(layer, x), rtol=1e-12)
+    np.testing.assert_allclose(F.network_jacobian(net, t), F.jacobian(layer, x), rtol=1e-10)
+
+
+def test_networks_of_every_version_trace_through_the_core() -> None:
+    for version in VERSIONS:
+        net = random_network("tanh", version, (3, 5, 5, 2), seed=1, head=None)
+        x = jnp.asarray(inside(net.pair, np.random.default_rng(2), 3))
+        y = x
+        for layer in net.layers:
+            y = F.forward(layer, y)
+        t = F.coordinates_from_input(net, x)
+        np.testing.assert_allclose(F.network_output(net, t), y, rtol=1e-10, atol=1e-12)
+
+
+def _tanh_layer(weight, bias=None, mixing=None, version="bregman") -> Layer:
+    weight = jnp.asarray(weight)
+    bias = jnp.zeros(weight.shape[0], weight.dtype) if bias is None else jnp.asarray(bias)
+    return Layer(weight, bias, mixing, legendre.get("tanh"), version)
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "match"),
+    [
+        (
+            lambda: _tanh_layer(jnp.zeros((2, 2)), mixing=jnp.array([[1.0, -1.0], [-1.0, 1.0]])),
+            ValueError,
+            "row-stochastic",
+        ),
+        (
+            lambda: _tanh_layer(jnp.zeros((2, 3)), mixing=jnp.full((2, 3), 0.5)),
+            ValueError,
+            "row-stochastic",
+        ),
+        (lambda: _tanh_layer(jnp.array([[jnp.nan, 0.0], [0.0, 1.0]])), ValueError, "NaN"),
+        (lambda: _tanh_layer(jnp.array([[jnp.inf, 0.0], [0.0, 1.0]])), ValueError, "infinite"),
+        (
+            lambda: _tanh_layer(jnp.ones((2, 2), jnp.int32), jnp.zeros(2, jnp.int32)),
+            TypeError,
+            "float32 or float64",
+        ),
+        (
+            lambda: _tanh_layer(jnp.ones((2, 2), jnp.float16), jnp.zeros(2, jnp.float16)),
+            TypeError,
+            "float32 or float64",
+        ),
+        (
+            lambda: _tanh_layer(jnp.ones((2, 2), jnp.float32), jnp.zeros(2, jnp.float64)),
+            TypeError,
+            "one dtype",
+        ),
+        (lambda: _tanh_layer(jnp.zeros((0, 2)), jnp.zeros(0)), ValueError, "out, in ≥ 1"),
+        (lambda: _tanh_layer(jnp.zeros((2, 3))), ValueError, "needs a mixing matrix"),
+        (lambda: _tanh_layer(jnp.zeros((2, 2)), jnp.zeros(3)), ValueError, "bias"),
+        (
+            lambda: _tanh_layer(jnp.zeros((2, 2)), mixing=jnp.eye(2), version="standard"),
+            ValueError,
+            "no mixing",
+        ),
+        (lambda: _tanh_layer(jnp.zeros((2, 2)), version="resnet"), ValueError, "unknown version"),
+        (
+            lambda: network_from_arrays(
+                [np.ones((2, 2), np.int32)], None, legendre.get("tanh"), "bregman"
+            ),
+            TypeError,
+            "float32 or float64",
+        ),
+        (
+            lambda: network_from_arrays(
+                [np.eye(2), np.eye(3)], None, legendre.get("tanh"), "bregman"
+            ),
+            ValueError,
+            "takes 3 inputs",
+        ),
+        (
+            lambda: network_from_arrays(
+                [np.eye(2)], None, legendre.get("tanh"), "bregman", head_weight=np.ones((1, 3))
+            ),
+            ValueError,
+            "head_weight",
+        ),
+        (
+            lambda: network_from_arrays([], None, legendre.get("tanh"), "bregman"),
+            ValueError,
+            "at least one",
+        ),
+    ],
+)
+def test_bad_layers_and_networks_are_refused_where_built(build, error, match) -> None:
+    with pytest.raises(error, match=match):
+        build()
+
+
+def test_softmax_mixing_of_a_trained_model_is_accepted_in_float32() -> None:
+    model = make_mlp("tanh", (64, 10, 7), 3, "bregman", key=jax.random.key(3))
+    net = model.network()
+    assert all(layer.weight.dtype == jnp.float32 for layer in net.layers)
+    np.testing.assert_allclose(np.asarray(net.layers[0].mixing).sum(axis=1), 1.0, rtol=1e-5)
