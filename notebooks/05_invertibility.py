@@ -13,8 +13,8 @@
 #
 # What the derivations found (see `bregmalib derive`, results `invertibility/*`):
 #
-# 1. (c) holds exactly as DESIGN.md states for bounded σ, by **Gale–Nikaidô** (a P-matrix Jacobian
-#    everywhere gives injectivity, no boundedness needed) plus **Hadamard** (a proper local
+# 1. (c) suffices for bounded σ, by **Gale–Nikaidô** (a P-matrix Jacobian everywhere gives
+#    injectivity, no boundedness needed) plus **Hadamard** (a proper local
 #    diffeomorphism is global). Boundedness is only used for properness, which also holds for the
 #    unbounded pairs softplus and bent identity ($\sigma(u) - \max(u,0)$ bounded, an LCP argument)
 #    and asinh ($\sigma(u) = o(|u|)$).

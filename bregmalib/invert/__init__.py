@@ -1,6 +1,7 @@
 """Invertibility of Bregman layers and networks: certificates, parametrisations, inversion,
 implicit differentiation and log-determinants (Frecon et al., "Bregman Neural Networks",
-ICML 2022; DESIGN.md §2).
+ICML 2022). A square layer x⁺ = σ(σ⁻¹(x) + Wx + b) is invertible exactly when its dual form
+F(u) = u + Wσ(u) + b, u = σ⁻¹(x), is, since σ is a bijection of ℝ onto I.
 
 >>> import jax.numpy as jnp
 >>> from bregmalib import legendre

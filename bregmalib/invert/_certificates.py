@@ -1,7 +1,7 @@
 """Invertibility certificates of a square Bregman layer x⁺ = σ(σ⁻¹(x) + Wx + b) (V = I).
 
 In dual coordinates u = σ⁻¹(x) the layer is F(u) = u + Wσ(u) + b with Jacobian I + W diag σ′(u)
-and σ′(u) ∈ (0, L_σ] (Frecon et al., ICML 2022; DESIGN.md §2). Three sufficient conditions, in
+and σ′(u) ∈ (0, L_σ] (Frecon et al., ICML 2022). Three sufficient conditions, in
 increasing generality:
 
 (a) contraction  L_σ‖W‖₂ < 1 (Behrmann et al., "Invertible residual networks", ICML 2019);

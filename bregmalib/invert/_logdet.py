@@ -1,7 +1,7 @@
 """Log-determinants of the Jacobian of a square Bregman layer.
 
 Primal layer T(x) = σ(z), z = u + Wx + b, u = σ⁻¹(x): J_T = diag σ′(z) (I + W D) D⁻¹ with
-D = diag σ′(u), hence (DESIGN.md §2)
+D = diag σ′(u), hence
 
     log|det J_T(x)| = Σ log σ′(z_i) − Σ log σ′(u_i) + log|det(I + W D)|,
 
@@ -47,7 +47,8 @@ def log_abs_det_from_dual(
 def log_abs_det_jacobian(
     weight: ArrayLike, bias: ArrayLike, pair: LegendrePair, x: ArrayLike
 ) -> Array:
-    """log|det J_T(x)| of the primal layer T(x) = σ(σ⁻¹(x) + Wx + b) (formula of DESIGN.md §2)."""
+    """log|det J_T(x)| = Σ log σ′(z_i) − Σ log σ′(u_i) + log|det(I + WD)| of the primal layer
+    T(x) = σ(σ⁻¹(x) + Wx + b), u = σ⁻¹(x), z = u + Wx + b, D = diag σ′(u)."""
     return log_abs_det_from_dual(weight, bias, pair, pair.inverse(jnp.asarray(x)))
 
 

@@ -1,7 +1,8 @@
 """Whole-network inversion and certificates, layer by layer, and adapters for `bregmalib.nn`.
 
 A stack of square Bregman layers is, in dual coordinates, u_k = u_{k−1} + W_kσ(u_{k−1}) + b_k;
-its inverse solves the layers from the last to the first (DESIGN.md §2).
+its inverse solves the layers from the last to the first, u_{k−1} = F_k⁻¹(u_k) (Frecon et al.,
+ICML 2022).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Inversion of a square Bregman layer in dual coordinates.
 
 Given y = σ(σ⁻¹(x) + Wx + b), the input x = σ(u) solves F(u) = u + Wσ(u) + b = v with
-v = σ⁻¹(y) (Frecon et al., ICML 2022; DESIGN.md §2). Two solvers, both with a tolerance on
+v = σ⁻¹(y) (Frecon et al., ICML 2022). Two solvers, both with a tolerance on
 ‖F(u) − v‖_∞, an iteration cap, and the residual, iteration and evaluation counts returned:
 
 - fixed point u ← v − b − Wσ(u) (Behrmann et al., ICML 2019), convergent when L_σ‖W‖₂ < 1;

@@ -1,6 +1,6 @@
 """Invertibility theorems of square Bregman layers, checked by the derivation engine.
 
-F(u) = u + Wσ(u) + b (dual coordinates) and T = σ∘F∘σ⁻¹ (Frecon et al., ICML 2022; DESIGN.md §2).
+F(u) = u + Wσ(u) + b (dual coordinates) and T = σ∘F∘σ⁻¹ (Frecon et al., ICML 2022).
 Results: the vertex reduction of (c); the chain (a) ⟹ (b) ⟹ (c) with 2×2 examples showing that
 each inclusion is strict; per activation, (b) and (c) with the properness argument that covers
 unbounded σ; a negative vertex forces non-injectivity; and the counterexample for σ = sin on ℝ
@@ -352,7 +352,7 @@ def _monotone_claim(pair: LegendrePair) -> Claim:
                  "so T = $\\sigma \\circ F \\circ \\sigma^{-1}$ is one of $I^n$"),
         ]
     notes = (
-        "Properness is where DESIGN.md's argument needs care: strong monotonicity on a bounded "
+        "Properness is where the argument needs care: strong monotonicity on a bounded "
         "open set does not give surjectivity by itself (G(x) = x on (0, 1)); it holds here "
         "because $\\sigma^{-1} \\to \\pm\\infty$ at the ends of I.",
     )
@@ -449,7 +449,7 @@ def _vertex_claim(pair: LegendrePair) -> Claim:
             description="where (c) holds, minus the smallest principal minor of I + WD(u)",
         ),
         notes=(
-            "DESIGN.md states (c) for bounded σ; the boundedness is used only for properness, "
+            "The proof of (c) uses the boundedness of σ only for properness, "
             "which also holds for softplus and the bent identity (a = L) and asinh (a = 0). "
             "Conversely a negative vertex determinant makes det J change sign, so F is not "
             "injective (see tanh/vertex_condition_necessary): (c) is sharp up to its boundary.",

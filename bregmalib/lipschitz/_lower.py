@@ -249,8 +249,8 @@ def edge_points(
     points: Array, lo: np.ndarray, hi: np.ndarray, key: Array, far: float = 40.0
 ) -> Array:
     """Two variants of each point with a random third of its coordinates pushed to an end of the
-    coordinate box (to ±``far`` along infinite sides): the edge limits of DESIGN §2, where the
-    slope ratios of a Bregman network approach their suprema and gradient ascent stalls."""
+    coordinate box (to ±``far`` along infinite sides): the slope ratios σ′(u+δ)/σ′(u) of a Bregman
+    network approach their suprema R_σ(Δ) there (as limits |u| → ∞) and gradient ascent stalls."""
     k1, k2 = jax.random.split(key)
     doubled = jnp.concatenate([points, points])
     pushed = jax.random.bernoulli(k1, 1 / 3, doubled.shape)

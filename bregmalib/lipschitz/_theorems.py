@@ -2,7 +2,8 @@
 
 1. ``network/telescoping``: the Jacobian of a Bregman network with V = I telescopes,
    J = Πₖ (DₖDₖ₋₁⁻¹ + DₖWₖ) = D_L Πₖ (I + WₖDₖ₋₁) D₀⁻¹, so every term of its expansion keeps a
-   single slope ratio (Frecon et al., ICML 2022; DESIGN §2).
+   single slope ratio (Frecon et al., ICML 2022; the layer Jacobian DₖDₖ₋₁⁻¹ + DₖWₖ is
+   `jacobian_claim` of `bregmalib.lipschitz._layer_theorems`).
 2. ``<activation>/network_telescoping_bound``: the resulting bound T is never above the product
    of the single-layer bounds P = Πₖ (R_σ(Δₖ) + L_σ‖Wₖ‖), shown here for three layers.
 3. ``standard/theta_nonnegative``: the claim "θ_m equals ‖W_m⋯W₁‖ for entrywise nonnegative

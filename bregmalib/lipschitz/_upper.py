@@ -358,7 +358,8 @@ def _bregman_assumptions(net: Network, box: Box, notes: tuple[str, ...]) -> tupl
 
 def layer_product(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
     """Πₖ (maxᵢ ρ̄ₖᵢ ‖Vₖ‖ + max σ′ₖ ‖Wₖ‖) · ‖H‖ with ρ̄ₖᵢ = min(R_σ(Δₖᵢ), max σ′(uₖᵢ)/min σ′(ũₖᵢ)),
-    Δₖᵢ = sup|(Wₖxₖ₋₁ + bₖ)ᵢ|: the single-layer bound (DESIGN §2) composed layer by layer."""
+    Δₖᵢ = sup|(Wₖxₖ₋₁ + bₖ)ᵢ|: the single-layer bound (`layer_lipschitz_bound`) composed layer
+    by layer."""
 
     def run() -> tuple[float, tuple[str, ...]]:
         _require_bregman(net)
@@ -384,7 +385,8 @@ def layer_product(net: Network, box: Box, columns: np.ndarray | None = None) -> 
 def telescoping(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
     """Per run of V = I layers k..m: ‖V_k‖ [max ρ̄_m + Σ_{k<j≤m} max ρ̄_{j−1} d_m ‖W_j‖
     Π_{j<i≤m}(1 + d_{i−1}‖W_i‖)] + d_m‖W_k‖ Π_{k<i≤m}(1 + d_{i−1}‖W_i‖), d = max σ′; the runs'
-    bounds multiply, with ‖H‖ on the last (DESIGN §2, per-coordinate shifts)."""
+    bounds multiply, with ‖H‖ on the last (the telescoped Jacobian D_L Πₖ (I + WₖDₖ₋₁) D₀⁻¹ of
+    `telescoping_claim`, with per-coordinate shifts)."""
 
     def run() -> tuple[float, tuple[str, ...]]:
         _require_bregman(net)
