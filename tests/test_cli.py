@@ -21,5 +21,7 @@ def test_unknown_command_is_refused(capsys):
 
 @pytest.mark.parametrize("name", sorted(cli.COMMANDS))
 def test_every_command_module_has_main(name):
-    module = importlib.import_module(cli.COMMANDS[name][0])
+    path = cli.COMMANDS[name][0]
+    assert path.startswith("bregmalib.cli._"), path
+    module = importlib.import_module(path)
     assert callable(module.main)
