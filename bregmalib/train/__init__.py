@@ -1,6 +1,7 @@
-"""Training (optax, early stopping, seeds) and checkpoints of bregmalib models."""
+"""Training (optax; model selection and early stopping on a validation loss or any score; seeds)
+and checkpoints of bregmalib models."""
 
-from bregmalib.train._checkpoint import load, model_spec, read_header, save
+from bregmalib.train._checkpoint import load, read_header, save
 from bregmalib.train._loop import TrainConfig, TrainResult, accuracy, cross_entropy, train
 
 __all__ = [
@@ -9,7 +10,6 @@ __all__ = [
     "accuracy",
     "cross_entropy",
     "load",
-    "model_spec",
     "read_header",
     "save",
     "train",

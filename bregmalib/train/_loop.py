@@ -1,13 +1,16 @@
-"""Mini-batch training with optax: cross-entropy, validation-based early stopping, seeds.
+"""Mini-batch training with optax: cross-entropy, model selection and early stopping on a
+validation loss or any score, seeds.
 
 Minimises the mean softmax cross-entropy of the logits (Frecon et al., ICML 2022, §5 train
-BregmaNets the same way) with Adam; one epoch is a ``lax.scan`` over shuffled mini-batches.
+BregmaNets the same way) with Adam; the steps between two evaluations are one ``lax.scan`` over
+shuffled mini-batches.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,58 +23,73 @@ from jax import Array
 from tqdm.auto import tqdm
 
 from bregmalib.data import Dataset
+from bregmalib.nn import MLP, ResNet
 from bregmalib.train._checkpoint import save
+
+#: the models `train` fits
+Model = MLP | ResNet
+#: a selection criterion, lower is better
+Score = Callable[[Model], float]
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Optimisation budget and stopping rule.
 
-    At most ``epochs`` passes over the training set (a ``validation_fraction`` of it held out,
-    seeded); stop early when the validation loss has not improved for ``patience`` epochs and
-    return the parameters of the best epoch.
+    At most ``epochs`` passes over the training set, a seeded ``validation_fraction`` of it held
+    out (0: none, then `train` needs a ``score``). The model is evaluated every ``eval_every``
+    optimisation steps (None: once per epoch); training stops when the score has not improved
+    for ``patience`` evaluations (None: never) and returns the parameters of the best one.
     """
 
     learning_rate: float = 3e-3
     batch_size: int = 64
     epochs: int = 100
-    patience: int = 15
+    patience: int | None = 15
     validation_fraction: float = 0.1
     weight_decay: float = 0.0
     seed: int = 0
+    eval_every: int | None = None
 
     def __post_init__(self) -> None:
         checks = {
             "learning_rate": self.learning_rate > 0,
-            "batch_size": isinstance(self.batch_size, int) and self.batch_size >= 1,
-            "epochs": isinstance(self.epochs, int) and self.epochs >= 1,
-            "patience": isinstance(self.patience, int) and self.patience >= 1,
-            "validation_fraction": 0.0 < self.validation_fraction < 1.0,
+            "batch_size": _positive_int(self.batch_size),
+            "epochs": _positive_int(self.epochs),
+            "patience": self.patience is None or _positive_int(self.patience),
+            "validation_fraction": 0.0 <= self.validation_fraction < 1.0,
             "weight_decay": self.weight_decay >= 0,
+            "eval_every": self.eval_every is None or _positive_int(self.eval_every),
         }
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(
                     f"{name} = {getattr(self, name)!r} is invalid (positive learning rate, "
-                    "integer batch_size/epochs/patience >= 1, validation_fraction in (0, 1), "
-                    "weight_decay >= 0)"
+                    "integer batch_size/epochs >= 1, patience and eval_every integers >= 1 or "
+                    "None, validation_fraction in [0, 1), weight_decay >= 0)"
                 )
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainResult:
-    """The best model (by validation loss) and what happened on the way."""
+    """The best model (lowest score) and what happened on the way: one history entry per
+    evaluation."""
 
-    model: Any
+    model: Model
     history: list[dict[str, float]]
     best_epoch: int
+    best_step: int
     stopped_early: bool
     seconds: float
     train_accuracy: float
     test_accuracy: float
 
 
-def cross_entropy(model: Any, x: Array, y: Array) -> Array:
+def cross_entropy(model: Model, x: Array, y: Array) -> Array:
     """Mean softmax cross-entropy of ``vmap(model)(x)`` against integer labels ``y``."""
     logits = jax.vmap(model)(x)
     return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
@@ -82,13 +100,13 @@ EVAL_CHUNK = 256
 
 
 @eqx.filter_jit
-def _chunk_metrics(model: Any, x: Array, y: Array) -> tuple[Array, Array]:
+def _chunk_metrics(model: Model, x: Array, y: Array) -> tuple[Array, Array]:
     logits = jax.vmap(model)(x)
     loss = optax.softmax_cross_entropy_with_integer_labels(logits, y)
     return loss, logits.argmax(axis=1) == y
 
 
-def _metrics(model: Any, x: Array, y: Array) -> tuple[float, float]:
+def _metrics(model: Model, x: Array, y: Array) -> tuple[float, float]:
     """Mean cross-entropy and accuracy, in chunks of ``EVAL_CHUNK`` (padded by repeating the
     first example, which lies in the model's domain, and masked)."""
     x, y = np.asarray(x), np.asarray(y)
@@ -106,24 +124,21 @@ def _metrics(model: Any, x: Array, y: Array) -> tuple[float, float]:
     return float(np.concatenate(losses)[:n].mean()), float(np.concatenate(hits)[:n].mean())
 
 
-def accuracy(model: Any, x: Array, y: Array) -> float:
+def accuracy(model: Model, x: Array, y: Array) -> float:
     """Fraction of examples whose largest logit is the label."""
     return _metrics(model, x, y)[1]
 
 
 @eqx.filter_jit
-def _epoch(
-    model: Any,
+def _steps(
+    model: Model,
     opt_state: Any,
     optimiser: optax.GradientTransformation,
     x: Array,
     y: Array,
-    key: Array,
-    batch_size: int,
-) -> tuple[Any, Any, Array]:
-    n_batches = x.shape[0] // batch_size
-    order = jax.random.permutation(key, x.shape[0])[: n_batches * batch_size]
-    batches = order.reshape(n_batches, batch_size)
+    batches: Array,
+) -> tuple[Model, Any, Array]:
+    """One optimiser step per row of ``batches`` (indices into x, y); the mean batch loss."""
     params, static = eqx.partition(model, eqx.is_inexact_array)
 
     def step(carry: tuple[Any, Any], idx: Array) -> tuple[tuple[Any, Any], Array]:
@@ -138,8 +153,22 @@ def _epoch(
     return eqx.combine(params, static), opt_state, losses.mean()
 
 
-def _check_data(model: Any, data: Dataset) -> None:
-    expected = getattr(model, "widths", (getattr(model, "image_size", 0) ** 2,))[0]
+def _schedule(config: TrainConfig, n: int) -> Iterator[tuple[int, Array]]:
+    """(epoch, batch indices until the next evaluation): every epoch a seeded permutation of the
+    n examples cut into full batches, in chunks of ``eval_every`` batches (default: all)."""
+    key = jax.random.PRNGKey(config.seed)
+    n_batches = n // config.batch_size
+    every = n_batches if config.eval_every is None else config.eval_every
+    for epoch in range(1, config.epochs + 1):
+        key, epoch_key = jax.random.split(key)
+        order = jax.random.permutation(epoch_key, n)[: n_batches * config.batch_size]
+        batches = order.reshape(n_batches, config.batch_size)
+        for start in range(0, n_batches, every):
+            yield epoch, batches[start : start + every]
+
+
+def _check_data(model: Model, data: Dataset) -> None:
+    expected = model.widths[0] if isinstance(model, MLP) else model.image_size**2
     if data.n_features != expected:
         raise ValueError(
             f"the model takes {expected} features but the dataset {data.name!r} has "
@@ -151,66 +180,81 @@ def _check_data(model: Any, data: Dataset) -> None:
         )
 
 
-def train(
-    model: Any,
-    data: Dataset,
-    config: TrainConfig = TrainConfig(),
-    *,
-    checkpoint: str | Path | None = None,
-    progress: bool = True,
-) -> TrainResult:
-    """Train ``model`` on ``data.x_train`` and evaluate the best epoch on ``data.x_test``.
-
-    ``checkpoint``: if given, the best model so far is saved there (`save`) at every
-    improvement. Every epoch appends ``{"epoch", "train_loss", "val_loss", "val_accuracy",
-    "seconds"}`` to the history.
-    """
-    _check_data(model, data)
+def _split(
+    model: Model, data: Dataset, config: TrainConfig, score: Score | None
+) -> tuple[tuple[Array, Array], tuple[np.ndarray, np.ndarray]]:
+    """The fitted examples and the held-out validation examples (seeded)."""
     x = np.asarray(data.x_train, dtype=model.dtype)
     y = np.asarray(data.y_train)
-    n_val = max(1, round(config.validation_fraction * x.shape[0]))
+    n_val = round(config.validation_fraction * x.shape[0])
+    if config.validation_fraction > 0:
+        n_val = max(1, n_val)
+    elif score is None:
+        raise ValueError("validation_fraction = 0 leaves no validation loss: pass a score")
     if x.shape[0] - n_val < config.batch_size:
         raise ValueError(
             f"batch_size {config.batch_size} exceeds the {x.shape[0] - n_val} training examples"
         )
     perm = np.random.default_rng(config.seed).permutation(x.shape[0])
-    x_val, y_val = x[perm[:n_val]], y[perm[:n_val]]
-    x_fit, y_fit = jnp.asarray(x[perm[n_val:]]), jnp.asarray(y[perm[n_val:]])
-    key = jax.random.PRNGKey(config.seed)
+    fit = (jnp.asarray(x[perm[n_val:]]), jnp.asarray(y[perm[n_val:]]))
+    return fit, (x[perm[:n_val]], y[perm[:n_val]])
+
+
+def train(
+    model: Model,
+    data: Dataset,
+    config: TrainConfig = TrainConfig(),
+    *,
+    score: Score | None = None,
+    stop_at: float | None = None,
+    checkpoint: str | Path | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train ``model`` on ``data.x_train`` and evaluate the best model on ``data.x_test``.
+
+    At every evaluation (`TrainConfig`) the model is scored, lower is better: by ``score(model)``
+    if given, else by the validation loss; the lowest-scoring model is returned, and training
+    stops as soon as a score ≤ ``stop_at``. ``checkpoint``: the best model so far is saved there
+    (`save`) at every improvement. Each evaluation appends ``{"epoch", "step", "train_loss",
+    "score", "seconds"}`` (and ``"val_loss"``, ``"val_accuracy"`` with a validation split) to
+    the history.
+    """
+    _check_data(model, data)
+    (x_fit, y_fit), (x_val, y_val) = _split(model, data, config, score)
     optimiser = optax.adamw(config.learning_rate, weight_decay=config.weight_decay)
     opt_state = optimiser.init(eqx.filter(model, eqx.is_inexact_array))
-    best, best_loss, best_epoch, history = model, np.inf, 0, []
-    start = time.perf_counter()
-    bar = tqdm(range(1, config.epochs + 1), desc="train", disable=not progress, leave=False)
-    for epoch in bar:
-        key, epoch_key = jax.random.split(key)
-        model, opt_state, train_loss = _epoch(
-            model, opt_state, optimiser, x_fit, y_fit, epoch_key, config.batch_size
-        )
-        val_loss, val_acc = _metrics(model, x_val, y_val)
-        history.append(
-            {
-                "epoch": epoch,
-                "train_loss": float(train_loss),
-                "val_loss": val_loss,
-                "val_accuracy": val_acc,
-                "seconds": time.perf_counter() - start,
-            }
-        )
-        bar.set_postfix(loss=f"{float(train_loss):.3f}", val_acc=f"{val_acc:.3f}")
-        if val_loss < best_loss:
-            best, best_loss, best_epoch = model, val_loss, epoch
+    best, best_score, best_at, best_index, history = model, np.inf, (0, 0), 0, []
+    stopped, step, start = False, 0, time.perf_counter()
+    bar = tqdm(_schedule(config, x_fit.shape[0]), desc="train", disable=not progress, leave=False)
+    for epoch, batches in bar:
+        model, opt_state, loss = _steps(model, opt_state, optimiser, x_fit, y_fit, batches)
+        step += batches.shape[0]
+        record = {"epoch": epoch, "step": step, "train_loss": float(loss)}
+        if x_val.shape[0]:
+            record["val_loss"], record["val_accuracy"] = _metrics(model, x_val, y_val)
+        record["score"] = record["val_loss"] if score is None else float(score(model))
+        record["seconds"] = time.perf_counter() - start
+        history.append(record)
+        bar.set_postfix(epoch=epoch, loss=f"{float(loss):.3f}", score=f"{record['score']:.4g}")
+        if record["score"] < best_score:
+            best, best_score, best_at = model, record["score"], (epoch, step)
+            best_index = len(history)
             if checkpoint is not None:
-                save(checkpoint, best, {"epoch": epoch, "val_loss": val_loss})
-        elif epoch - best_epoch >= config.patience:
+                save(checkpoint, best, {"epoch": epoch, "step": step, "score": best_score})
+        stale = len(history) - best_index
+        if (stop_at is not None and record["score"] <= stop_at) or (
+            config.patience is not None and stale >= config.patience
+        ):
+            stopped = True
             break
-    seconds = time.perf_counter() - start
+    x_train = np.asarray(data.x_train, dtype=model.dtype)
     return TrainResult(
         model=best,
         history=history,
-        best_epoch=best_epoch,
-        stopped_early=len(history) < config.epochs,
-        seconds=seconds,
-        train_accuracy=accuracy(best, x, y),
+        best_epoch=best_at[0],
+        best_step=best_at[1],
+        stopped_early=stopped,
+        seconds=time.perf_counter() - start,
+        train_accuracy=accuracy(best, x_train, data.y_train),
         test_accuracy=accuracy(best, np.asarray(data.x_test, dtype=model.dtype), data.y_test),
     )
