@@ -12,7 +12,7 @@ from bregmalib.nn import functional
 from bregmalib.nn._dense import INITS, Dense, make_dense
 from bregmalib.nn._layer import VERSIONS, Layer, Version
 from bregmalib.nn._mlp import MLP, make_mlp
-from bregmalib.nn._network import Network, as_network, network_from_arrays
+from bregmalib.nn._network import Network, NetworkLike, as_network, network_from_arrays
 from bregmalib.nn._resnet import ResBlock, ResNet, make_resnet
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Dense",
     "Layer",
     "Network",
+    "NetworkLike",
     "ResBlock",
     "ResNet",
     "Version",

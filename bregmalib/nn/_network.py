@@ -12,7 +12,7 @@ coordinates are its inputs, t = x.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import equinox as eqx
 import jax
@@ -32,6 +32,10 @@ from bregmalib.nn._layer import (
     point_jvp,
     primal_point,
 )
+
+if TYPE_CHECKING:
+    from bregmalib.nn._dense import Dense
+    from bregmalib.nn._mlp import MLP
 
 
 class Network(eqx.Module):
@@ -148,6 +152,10 @@ class Network(eqx.Module):
         if self.version == "euclidean":
             return tuple(v + w for v, w in zip(self.skip_weights(), self.weights, strict=True))
         raise ValueError("a Bregman network has no equivalent standard network")
+
+
+#: what `as_network` turns into a `Network`: the entry points of lipschitz and invert take it
+NetworkLike: TypeAlias = "Network | MLP | Dense | Layer"
 
 
 def default_dtype() -> Any:
