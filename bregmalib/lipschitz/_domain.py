@@ -1,8 +1,8 @@
 """Input domains, interval propagation through the layers, and ranges of σ′ on intervals.
 
 Interval arithmetic (Moore 1966): for x in a box [l, h], Wx + b lies in [W⁺l + W⁻h + b,
-W⁺h + W⁻l + b] with W± the positive and negative parts of W. Every interval is widened by a
-few ulps so that rounding in float64 cannot make it too narrow.
+W⁺h + W⁻l + b] with W± the positive and negative parts of W. Every interval is computed in
+float64 and rounded outwards by `bregmalib._certified`, whatever the network's dtype.
 """
 
 from __future__ import annotations
@@ -10,14 +10,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from bregmalib._certified import (
+    add_intervals,
+    affine_interval,
+    as_float64,
+    enclose,
+    evaluate,
+    round_down,
+    round_up,
+)
 from bregmalib.legendre import LegendrePair
-from bregmalib.lipschitz._network import Network
-
-_WIDEN = 1e-12
+from bregmalib.nn import Network
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,8 +86,8 @@ def coordinate_box(net: Network, box: Box) -> tuple[np.ndarray, np.ndarray]:
 def dual_of(pair: LegendrePair, x: np.ndarray) -> np.ndarray:
     """σ⁻¹(x) elementwise on the closed interval, the ends of I (and beyond) mapped to the ends
     of the dual domain D."""
-    x = np.asarray(x, np.float64)
-    values = np.asarray(pair.inverse(jnp.asarray(x)), np.float64)
+    x = as_float64(x)
+    values = evaluate(pair.inverse, x)
     values = np.where(x <= pair.lower, pair.dual_lower, values)
     return np.where(x >= pair.upper, pair.dual_upper, values)
 
@@ -101,22 +107,22 @@ def unimodality_assumption(pair: LegendrePair) -> str:
 def slope_range(pair: LegendrePair, lo: ArrayLike, hi: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Elementwise [min, max] of σ′ on [lo, hi], for σ′ unimodal with its peak at
     ``lipschitz_at``: max = σ′(clip(peak)), min = min(σ′(lo), σ′(hi)) with σ′(±∞) = 0 away
-    from the peak. A restricted pair (sin) used outside its dual domain gets [−L_σ, L_σ]."""
-    lo = np.asarray(lo, np.float64)
-    hi = np.asarray(hi, np.float64)
+    from the peak, evaluated in float64 and rounded outwards. A restricted pair (sin) used
+    outside its dual domain gets [−L_σ, L_σ]."""
+    lo, hi = as_float64(lo), as_float64(hi)
     c = pair
-    peak, lip = c.lipschitz_point, c.lipschitz
+    peak = c.lipschitz_point
+    lip = float(round_up(c.lipschitz))
 
     def at(e: np.ndarray) -> np.ndarray:
         finite = np.isfinite(e)
-        inner = np.asarray(pair.derivative(jnp.asarray(np.where(finite, e, 0.0))), np.float64)
-        limit = np.where(e == peak, lip, 0.0)
-        return np.where(finite, inner, limit)
+        inner = evaluate(pair.derivative, np.where(finite, e, 0.0))
+        return np.where(finite, inner, np.where(e == peak, lip, 0.0))
 
-    top = at(np.clip(peak, lo, hi))
-    bottom = np.minimum(at(lo), at(hi))
-    top = np.minimum(top * (1 + _WIDEN), lip) if np.isfinite(lip) else top
-    bottom = np.maximum(bottom * (1 - _WIDEN), 0.0)
+    top = enclose(at(np.clip(peak, lo, hi)))[1]
+    bottom = enclose(np.minimum(at(lo), at(hi)))[0]
+    top = np.minimum(top, lip) if np.isfinite(lip) else top
+    bottom = np.maximum(bottom, 0.0)
     if not pair.legendre:
         inside = (lo >= c.dual_lower) & (hi <= c.dual_upper)
         top = np.where(inside, top, lip)
@@ -143,69 +149,53 @@ class LayerIntervals:
     out: tuple[np.ndarray, np.ndarray]
 
 
-def affine_interval(
-    w: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """[min, max] of Wx + b over lo ≤ x ≤ hi (ends may be infinite; 0·∞ counts as 0)."""
-    with np.errstate(invalid="ignore"):
-        a = np.where(w == 0, 0.0, w * lo[None, :])
-        c = np.where(w == 0, 0.0, w * hi[None, :])
-    out_lo = np.minimum(a, c).sum(axis=1) + b
-    out_hi = np.maximum(a, c).sum(axis=1) + b
-    return _widen(out_lo, out_hi)
-
-
-def _widen(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(invalid="ignore"):
-        lo_w = np.where(np.isfinite(lo), lo - _WIDEN * (1.0 + np.abs(lo)), lo)
-        hi_w = np.where(np.isfinite(hi), hi + _WIDEN * (1.0 + np.abs(hi)), hi)
-    return lo_w, hi_w
-
-
 def _sigma_interval(
     pair: LegendrePair, lo: np.ndarray, hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    def image(e: np.ndarray) -> np.ndarray:
-        return np.asarray(pair.sigma(jnp.asarray(e)), np.float64)
-
-    out_lo, out_hi = image(lo), image(hi)
+    """σ([lo, hi]) for increasing σ, rounded outwards and kept in the closure of I."""
     c = pair
-    out_lo = np.where(lo == -np.inf, c.lower, out_lo)
-    out_hi = np.where(hi == np.inf, c.upper, out_hi)
+    out_lo = enclose(evaluate(pair.sigma, np.where(np.isfinite(lo), lo, 0.0)), 1.0)[0]
+    out_hi = enclose(evaluate(pair.sigma, np.where(np.isfinite(hi), hi, 0.0)), 1.0)[1]
+    out_lo = np.where(lo == -np.inf, c.lower, np.where(lo == np.inf, c.upper, out_lo))
+    out_hi = np.where(hi == np.inf, c.upper, np.where(hi == -np.inf, c.lower, out_hi))
     if not pair.legendre:
         inside = (lo >= c.dual_lower) & (hi <= c.dual_upper)
         out_lo = np.where(inside, out_lo, c.lower)
         out_hi = np.where(inside, out_hi, c.upper)
-    return _widen(out_lo, out_hi)
+    ends = (float(round_down(c.lower)), float(round_up(c.upper)))
+    return np.clip(out_lo, *ends), np.clip(out_hi, *ends)
 
 
 def _inverse_interval(
     pair: LegendrePair, lo: np.ndarray, hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    return _widen(dual_of(pair, lo), dual_of(pair, hi))
+    """σ⁻¹([lo, hi]) for increasing σ⁻¹, rounded outwards (σ⁻¹ accurate relative to 1 + |σ⁻¹|)."""
+    return enclose(dual_of(pair, lo), 1.0)[0], enclose(dual_of(pair, hi), 1.0)[1]
 
 
 def propagate_intervals(net: Network, box: Box) -> list[LayerIntervals]:
     """Intervals of every hidden layer for inputs in ``box`` (the natural box gives the global
-    intervals: for a bounded σ the shifts stay bounded although the inputs' duals do not)."""
+    intervals: for a bounded σ the shifts stay bounded although the inputs' duals do not).
+    The skip term Vx of a mixed layer is an affine interval like Wx (V ≥ 0, rows summing to 1,
+    is checked where the network is built); Euclidean layers use (V + W)x with V + W summed in
+    float64 (`affine_interval` covers that one rounding)."""
     pair = net.pair
-    x_lo, x_hi = box.lower, box.upper
+    x_lo, x_hi = as_float64(box.lower), as_float64(box.upper)
     t_lo, t_hi = coordinate_box(net, box)
-    u_prev = (t_lo, t_hi)
+    u_prev = _inverse_interval(pair, x_lo, x_hi) if net.dual_input else (t_lo, t_hi)
     layers = []
     for w, b, v in zip(net.weights, net.biases, net.mixings, strict=True):
-        w, b = np.asarray(w, np.float64), np.asarray(b, np.float64)
         shift = affine_interval(w, b, x_lo, x_hi)
         if net.version == "bregman":
-            if v is None:
-                base = u_prev
-            else:
-                v_np = np.asarray(v, np.float64)
-                base = _inverse_interval(pair, v_np @ x_lo, v_np @ x_hi)
-            pre = _widen(base[0] + shift[0], base[1] + shift[1])
+            base = (
+                u_prev
+                if v is None
+                else _inverse_interval(pair, *affine_interval(v, None, x_lo, x_hi))
+            )
+            pre = add_intervals(base, shift)
         elif net.version == "euclidean":
-            skip = np.eye(*w.shape) if v is None else np.asarray(v, np.float64)
-            pre = affine_interval(skip + w, b, x_lo, x_hi)
+            skip = np.eye(*np.shape(w)) if v is None else as_float64(v)
+            pre = affine_interval(skip + as_float64(w), b, x_lo, x_hi)
             base = pre
         else:
             pre = shift
@@ -217,8 +207,3 @@ def propagate_intervals(net: Network, box: Box) -> list[LayerIntervals]:
         x_lo, x_hi = out
         u_prev = pre
     return layers
-
-
-def as_float64(a: Any) -> np.ndarray:
-    """``a`` as a float64 NumPy array."""
-    return np.asarray(a, np.float64)

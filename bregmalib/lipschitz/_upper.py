@@ -18,6 +18,10 @@ Bregman networks (J = H Πₖ (DₖD̃ₖ⁻¹Vₖ + DₖWₖ)):
   expanded product keeps one ratio, ρ_j = D_j D̃⁻¹ ≤ R_σ(Σ shifts);
 - ``dual-theta``: the same expansion, each term bounded by a θ recursion in dual coordinates
   over the factors I + W_j D_{j−1} (products of weights instead of products of norms).
+
+Every number is computed in float64 with `bregmalib._certified` (norms rounded up, intervals
+outwards). A bound whose intermediate quantities are infinite or overflow (a slope ratio
+R_σ(Δ) with Δ unbounded, or exp(βΔ) beyond float64) is returned as +∞ with the reason.
 """
 
 from __future__ import annotations
@@ -27,37 +31,62 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 
-import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
 
+from bregmalib._certified import (
+    EPS,
+    ROUNDING_ASSUMPTION,
+    add_intervals,
+    add_up,
+    affine_interval,
+    as_float64,
+    certify_norm,
+    enclose,
+    midpoint_radius,
+    mul_up,
+    round_up,
+    spectral_norm_upper,
+)
 from bregmalib.legendre import LegendrePair
 from bregmalib.lipschitz._domain import (
     Box,
     LayerIntervals,
-    affine_interval,
-    as_float64,
     propagate_intervals,
     unimodality_assumption,
 )
-from bregmalib.lipschitz._network import Network, spectral_norm
+from bregmalib.nn import Network
 
 MAX_VERTEX_NEURONS = 16
 
 
 @dataclasses.dataclass(frozen=True)
 class Bound:
-    """An upper bound on the Lipschitz constant: its value, method, assumptions and time."""
+    """An upper bound on the Lipschitz constant: its value, method, assumptions and time;
+    ``reason`` says why the value is +∞ (unbounded) and is empty otherwise."""
 
     value: float
     method: str
     assumptions: tuple[str, ...]
     seconds: float
+    reason: str = ""
+
+    @property
+    def unbounded(self) -> bool:
+        """True when the method gives no finite bound (see ``reason``)."""
+        return not np.isfinite(self.value)
+
+
+class _Unbounded(Exception):
+    """Raised inside a bound when an intermediate quantity is infinite; carries the reason."""
 
 
 def _slopes_assumption(net: Network, box: Box) -> str:
     where = "over the natural domain" if _is_natural(net, box) else "over the box"
-    return f"slopes σ′(uₖ) in elementwise intervals from interval arithmetic {where}"
+    return (
+        f"slopes σ′(uₖ) in elementwise intervals from interval arithmetic {where}; "
+        + ROUNDING_ASSUMPTION
+    )
 
 
 def _is_natural(net: Network, box: Box) -> bool:
@@ -75,9 +104,16 @@ def _selector(net: Network, columns: np.ndarray | None) -> np.ndarray:
 
 
 def _timed(function: Callable[[], tuple[float, tuple[str, ...]]], method: str) -> Bound:
+    """Run a bound; an infinite or NaN value, or `_Unbounded`, gives +∞ with its reason."""
     start = time.perf_counter()
-    value, assumptions = function()
-    return Bound(float(value), method, assumptions, time.perf_counter() - start)
+    try:
+        value, assumptions = function()
+    except _Unbounded as unbounded:
+        return Bound(np.inf, method, (), time.perf_counter() - start, str(unbounded))
+    reason = ""
+    if not np.isfinite(value):
+        value, reason = np.inf, f"{method}: an intermediate product overflowed float64"
+    return Bound(float(value), method, assumptions, time.perf_counter() - start, reason)
 
 
 # ----- the θ recursion
@@ -105,10 +141,9 @@ def theta_bound(left: np.ndarray, factors: Sequence[Factor], right: np.ndarray) 
         product = np.eye(factors[j].center.shape[1]) if outer is None else outer
         total = 0.0
         for i in range(j - 1, -1, -1):
-            total += spectral_norm(product @ factors[i].spread) * phis[i]
+            total = add_up(total, mul_up(spectral_norm_upper(product @ factors[i].spread), phis[i]))
             product = product @ factors[i].center
-        total += spectral_norm(product @ right)
-        phis.append(total)
+        phis.append(float(add_up(total, spectral_norm_upper(product @ right))))
     return phis[-1]
 
 
@@ -118,7 +153,11 @@ def theta_bound(left: np.ndarray, factors: Sequence[Factor], right: np.ndarray) 
 def _standard_parts(
     net: Network, box: Box
 ) -> tuple[list[np.ndarray], list[LayerIntervals], np.ndarray]:
-    weights = [as_float64(w) for w in net.effective_weights()]
+    if net.version == "euclidean":
+        pairs = zip(net.skip_weights(), net.weights, strict=True)
+        weights = [as_float64(v) + as_float64(w) for v, w in pairs]
+    else:
+        weights = [as_float64(w) for w in net.weights]
     return weights, propagate_intervals(net, box), as_float64(net.head_weight)
 
 
@@ -128,10 +167,10 @@ def norm_product(net: Network, box: Box, columns: np.ndarray | None = None) -> B
     def run() -> tuple[float, tuple[str, ...]]:
         weights, layers, head = _standard_parts(net, box)
         weights[0] = weights[0] @ _selector(net, columns)
-        value = spectral_norm(head)
+        value = spectral_norm_upper(head)
         for w, lay in zip(weights, layers, strict=True):
             top = np.maximum(np.abs(lay.slope[0]), np.abs(lay.slope[1]))
-            value *= spectral_norm(top[:, None] * w)
+            value = mul_up(value, spectral_norm_upper(top[:, None] * w))
         return value, (_slopes_assumption(net, box), unimodality_assumption(net.pair))
 
     return _timed(run, "norm-product")
@@ -144,8 +183,7 @@ def theta(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
         weights, layers, head = _standard_parts(net, box)
         factors = []
         for w, lay in zip(weights, layers, strict=True):
-            mid = (lay.slope[0] + lay.slope[1]) / 2
-            rad = (lay.slope[1] - lay.slope[0]) / 2
+            mid, rad = midpoint_radius(*lay.slope)
             factors.append(Factor(mid[:, None] * w, np.diag(rad), w))
         value = theta_bound(head, factors, _selector(net, columns))
         return value, (_slopes_assumption(net, box), unimodality_assumption(net.pair))
@@ -183,7 +221,7 @@ def _eclipse_fast_value(scaled: Sequence[np.ndarray], head: np.ndarray) -> float
         x = (2.0 / top) * np.eye(w.shape[0]) - gram / top**2
         factor = np.linalg.cholesky(x)
     a = scipy.linalg.solve_triangular(factor, head.T, lower=True)
-    return spectral_norm(a)
+    return spectral_norm_upper(a)
 
 
 def vertex_bound(
@@ -238,7 +276,7 @@ def _max_vertex_norm(
             product = d[:, :, None] * np.einsum("ij,bjk->bik", w, product)
         jacobians = np.einsum("ij,bjk->bik", head, product)
         best = max(best, float(np.max(np.linalg.svd(jacobians, compute_uv=False)[:, 0])))
-    return best
+    return certify_norm(best, (head.shape[0], weights[0].shape[1]))
 
 
 # ----- Bregman networks
@@ -257,12 +295,10 @@ def _ratio_function(pair: LegendrePair) -> tuple[Callable[[np.ndarray], np.ndarr
     )
 
     def evaluate(delta: np.ndarray) -> np.ndarray:
-        delta = np.asarray(delta, np.float64)
-        finite = np.isfinite(delta)
-        raw = ratio(jnp.asarray(np.where(finite, delta, 0.0)))
-        widen = 1.0 + 4.0 * float(jnp.finfo(raw.dtype).eps)  # a float32 evaluation rounds
-        values = np.asarray(raw, np.float64) * widen
-        return np.where(finite, values, np.inf)
+        delta = round_up(np.abs(as_float64(delta)))
+        with np.errstate(invalid="ignore"):
+            values = enclose(ratio.numpy(np.where(np.isfinite(delta), delta, 0.0)))[1]
+        return np.where(np.isfinite(delta) & ~np.isnan(values), values, np.inf)
 
     return evaluate, note
 
@@ -300,7 +336,13 @@ def _segments(
         base_low = layers[start].base_slope[0]
         shifts = cumulative_shifts(net, layers, box, start, stop)
         ratios = tuple(
-            np.minimum(ratio(shift), _safe_quotient(layers[k].slope[1], base_low))
+            _finite_ratios(
+                net,
+                box,
+                k,
+                shift,
+                np.minimum(ratio(shift), _safe_quotient(layers[k].slope[1], base_low)),
+            )
             for k, shift in zip(range(start, stop), shifts, strict=True)
         )
         v = net.mixings[start]
@@ -315,36 +357,67 @@ def cumulative_shifts(
 
     Two bounds, of which the smaller is kept: the sum of the shift intervals, and the affine
     split c_j = (W_start + Σ_{start<i≤j} W_i V) x_in + Σ b_i + Σ_{start<i≤j} W_i e_{i−1}, with
-    e_i = x_i − V x_in = σ(ũ + c_i) − σ(ũ), so |e_i| ≤ min(L_σ|c_i|, |I|) elementwise.
+    e_i = x_i − V x_in = σ(ũ + c_i) − σ(ũ), so |e_i| ≤ min(L_σ|c_i|, |I|) elementwise. The
+    float64 rounding of the summed weights and biases is bounded (γₙ) and added.
     """
     c = net.pair
     x_lo, x_hi = (box.lower, box.upper) if start == 0 else layers[start - 1].out
+    x_size = _magnitude((as_float64(x_lo), as_float64(x_hi)))
     w_first = as_float64(net.weights[start])
-    mixing = (
-        np.eye(w_first.shape[0]) if net.mixings[start] is None else as_float64(net.mixings[start])
-    )
-    linear = w_first.copy()
-    offset = as_float64(net.biases[start]).copy()
-    remainder = np.zeros(w_first.shape[0])
-    summed_lo = np.zeros(w_first.shape[0])
-    summed_hi = np.zeros(w_first.shape[0])
-    excursion = np.zeros(w_first.shape[0])
+    v = net.mixings[start]
+    mixing = np.eye(w_first.shape[0]) if v is None else as_float64(v)
+    gamma = float(round_up((mixing.shape[0] + 2) * EPS, 2))
+    linear, offset = w_first.copy(), as_float64(net.biases[start]).copy()
+    linear_error, offset_error = np.zeros_like(linear), np.zeros_like(offset)
+    zeros = np.zeros(w_first.shape[0])
+    remainder, excursion, summed = zeros, zeros, (zeros, zeros)
+    spread = float(round_up(c.upper - c.lower))
     bounds = []
     for k in range(start, stop):
         if k > start:
             w = as_float64(net.weights[k])
             linear = linear + w @ mixing
             offset = offset + as_float64(net.biases[k])
-            with np.errstate(invalid="ignore"):
-                remainder = remainder + np.where(w == 0, 0.0, np.abs(w) * excursion[None, :]).sum(1)
-        summed_lo = summed_lo + layers[k].shift[0]
-        summed_hi = summed_hi + layers[k].shift[1]
-        split = _magnitude(affine_interval(linear, offset, x_lo, x_hi)) + remainder
-        bound = np.minimum(_magnitude((summed_lo, summed_hi)), split)
+            linear_error = add_up(linear_error, gamma * (np.abs(w) @ mixing + np.abs(linear)))
+            offset_error = add_up(offset_error, gamma * np.abs(offset))
+            remainder = add_up(remainder, _dot_up(np.abs(w), excursion))
+        summed = add_intervals(summed, layers[k].shift)
+        split = add_up(_magnitude(affine_interval(linear, offset, x_lo, x_hi)), remainder)
+        split = add_up(split, add_up(_dot_up(linear_error, x_size), offset_error))
+        bound = np.minimum(_magnitude(summed), split)
         bounds.append(bound)
-        with np.errstate(invalid="ignore"):
-            excursion = np.minimum(c.lipschitz * bound, c.upper - c.lower)
+        excursion = np.minimum(mul_up(c.lipschitz, bound), spread)
     return bounds
+
+
+def _dot_up(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """An upper bound of Av for A, v ≥ 0 (0·∞ = 0)."""
+    return affine_interval(matrix, None, vector, vector)[1]
+
+
+def _unbounded_reason(net: Network, box: Box, k: int, shift: np.ndarray, ratios: np.ndarray) -> str:
+    """Why the slope ratios of layer k are infinite: Δ unbounded, or R_σ(Δ) beyond float64."""
+    bad = ~np.isfinite(ratios)
+    where = "the whole space" if _is_natural(net, box) else "this domain"
+    if np.any(bad & ~np.isfinite(shift)):
+        return (
+            f"slope ratio R_σ(Δ) is infinite: Δ unbounded on {where} for {net.pair.name} "
+            f"(hidden layer {k})"
+        )
+    largest = float(np.max(np.where(bad, shift, 0.0)))
+    return (
+        f"slope ratio R_σ(Δ) overflows float64 at Δ = {largest:.4g} for {net.pair.name} "
+        f"(hidden layer {k})"
+    )
+
+
+def _finite_ratios(
+    net: Network, box: Box, k: int, shift: np.ndarray, ratios: np.ndarray
+) -> np.ndarray:
+    """``ratios``, or `_Unbounded` with the reason when one is infinite."""
+    if not np.all(np.isfinite(ratios)):
+        raise _Unbounded(_unbounded_reason(net, box, k, shift, ratios))
+    return ratios
 
 
 def _bregman_assumptions(net: Network, box: Box, notes: tuple[str, ...]) -> tuple[str, ...]:
@@ -365,18 +438,18 @@ def layer_product(net: Network, box: Box, columns: np.ndarray | None = None) -> 
         _require_bregman(net)
         ratio, note = _ratio_function(net.pair)
         layers = propagate_intervals(net, box)
-        value = spectral_norm(net.head_weight)
+        value = spectral_norm_upper(net.head_weight)
         select = _selector(net, columns)
         for k, (w, v, lay) in enumerate(zip(net.weights, net.skip_weights(), layers, strict=True)):
             w, v = as_float64(w), as_float64(v)
             if k == 0:
                 w, v = w @ select, v @ select
-            rho = np.minimum(
-                ratio(_magnitude(lay.shift)), _safe_quotient(lay.slope[1], lay.base_slope[0])
-            )
-            value *= float(np.max(rho)) * spectral_norm(v) + float(
-                np.max(lay.slope[1])
-            ) * spectral_norm(w)
+            shift = _magnitude(lay.shift)
+            rho = np.minimum(ratio(shift), _safe_quotient(lay.slope[1], lay.base_slope[0]))
+            rho = _finite_ratios(net, box, k, shift, rho)
+            skip_term = mul_up(np.max(rho), spectral_norm_upper(v))
+            branch_term = mul_up(np.max(lay.slope[1]), spectral_norm_upper(w))
+            value = mul_up(value, add_up(skip_term, branch_term))
         return value, _bregman_assumptions(net, box, (note,))
 
     return _timed(run, "layer-product")
@@ -393,9 +466,10 @@ def telescoping(net: Network, box: Box, columns: np.ndarray | None = None) -> Bo
         layers = propagate_intervals(net, box)
         segments, notes = _segments(net, layers, box)
         select = _selector(net, columns)
-        value = spectral_norm(net.head_weight)
+        value = spectral_norm_upper(net.head_weight)
         for seg in segments:
-            value *= _telescoping_segment(net, layers, seg, select if seg.start == 0 else None)
+            segment = _telescoping_segment(net, layers, seg, select if seg.start == 0 else None)
+            value = mul_up(value, segment)
         return value, _bregman_assumptions(net, box, notes)
 
     return _timed(run, "telescoping")
@@ -407,27 +481,30 @@ def _telescoping_segment(
     w_norms = {}
     for k in range(seg.start, seg.stop):
         w = as_float64(net.weights[k])
-        w_norms[k] = spectral_norm(w @ select if (k == seg.start and select is not None) else w)
+        first = k == seg.start and select is not None
+        w_norms[k] = spectral_norm_upper(w @ select if first else w)
     top = [float(np.max(lay.slope[1])) for lay in layers]
     last = seg.stop - 1
     skip = _skip_norm(seg, select)
 
     def tail(j: int) -> float:  # d_m Π_{j<i≤m}(1 + d_{i−1}‖W_i‖)
-        return top[last] * float(
-            np.prod([1.0 + top[i - 1] * w_norms[i] for i in range(j + 1, seg.stop)])
-        )
+        product = top[last]
+        for i in range(j + 1, seg.stop):
+            product = mul_up(product, add_up(1.0, mul_up(top[i - 1], w_norms[i])))
+        return float(product)
 
     ratio_max = [float(np.max(r)) for r in seg.ratios]
-    total = skip * ratio_max[-1] + w_norms[seg.start] * tail(seg.start)
+    total = add_up(mul_up(skip, ratio_max[-1]), mul_up(w_norms[seg.start], tail(seg.start)))
     for j in range(seg.start + 1, seg.stop):
-        total += skip * ratio_max[j - 1 - seg.start] * w_norms[j] * tail(j)
-    return total
+        term = mul_up(mul_up(skip, ratio_max[j - 1 - seg.start]), mul_up(w_norms[j], tail(j)))
+        total = add_up(total, term)
+    return float(total)
 
 
 def _skip_norm(seg: Segment, select: np.ndarray | None) -> float:
     if seg.mixing is None:
         return 1.0 if select is None else float(np.max(np.abs(np.diag(select))))
-    return spectral_norm(seg.mixing if select is None else seg.mixing @ select)
+    return spectral_norm_upper(seg.mixing if select is None else seg.mixing @ select)
 
 
 def dual_theta(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:
@@ -443,7 +520,10 @@ def dual_theta(net: Network, box: Box, columns: np.ndarray | None = None) -> Bou
         value = 1.0
         for seg in segments:
             left = as_float64(net.head_weight) if seg.stop == net.depth else None
-            value *= _dual_theta_segment(net, layers, seg, left, select if seg.start == 0 else None)
+            segment = _dual_theta_segment(
+                net, layers, seg, left, select if seg.start == 0 else None
+            )
+            value = mul_up(value, segment)
         return value, _bregman_assumptions(net, box, notes)
 
     return _timed(run, "dual-theta")
@@ -458,8 +538,7 @@ def _dual_theta_segment(
 ) -> float:
     width = layers[seg.stop - 1].slope[1].shape[0]
     left = np.eye(width) if left is None else left
-    mids = [(lay.slope[0] + lay.slope[1]) / 2 for lay in layers]
-    rads = [(lay.slope[1] - lay.slope[0]) / 2 for lay in layers]
+    mids, rads = zip(*(midpoint_radius(*lay.slope) for lay in layers), strict=True)
     last = seg.stop - 1
     out_factor = Factor(np.diag(mids[last]), np.diag(rads[last]))
 
@@ -480,13 +559,13 @@ def _dual_theta_segment(
         return matrix if inner is None else matrix @ inner
 
     w_first = as_float64(net.weights[seg.start])
-    total = skip_scale * spectral_norm(right(left * seg.ratios[-1][None, :]))
+    total = mul_up(skip_scale, spectral_norm_upper(right(left * seg.ratios[-1][None, :])))
     first_right = w_first if select is None else w_first @ select
-    total += theta_bound(left, factors_after(seg.start), first_right)
+    total = add_up(total, theta_bound(left, factors_after(seg.start), first_right))
     for j in range(seg.start + 1, seg.stop):
         w = as_float64(net.weights[j]) * seg.ratios[j - 1 - seg.start][None, :]
-        total += skip_scale * theta_bound(left, factors_after(j), right(w))
-    return total
+        total = add_up(total, mul_up(skip_scale, theta_bound(left, factors_after(j), right(w))))
+    return float(total)
 
 
 def _require_bregman(net: Network) -> None:
