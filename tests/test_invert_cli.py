@@ -43,11 +43,11 @@ def test_cli_bad_file(tmp_path, capsys) -> None:
 def test_mlp_features_inverse(model) -> None:
     square = make_mlp("atan", (4, 4, 4), 2, "bregman", key=jax.random.key(1), dtype=jnp.float64)
     x = jnp.array([0.3, -0.2, 0.5, 0.1])
-    result = inv.invert_mlp_features(square, square.features(x))
+    result = inv.invert(square, square.features(x))
     assert bool(result.converged)
     assert float(jnp.max(jnp.abs(result.primal - x))) <= 1e-9
     with pytest.raises(ValueError, match="square"):
-        inv.invert_mlp_features(model, jnp.zeros(5))
+        inv.invert(model, jnp.zeros(5))
     standard = make_mlp("tanh", (4, 4), 2, "standard", key=jax.random.key(2))
     with pytest.raises(ValueError, match="Bregman"):
-        inv.certify_dense(standard.hidden[0])
+        inv.certify_invertibility(standard.hidden[0])

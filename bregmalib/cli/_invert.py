@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from bregmalib.cli._model import load_model
-from bregmalib.invert import EXACT_VERTEX_MAX_N, certify_mlp
+from bregmalib.invert import EXACT_VERTEX_MAX_N, certify_invertibility
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,7 +70,7 @@ def main(argv: list[str]) -> int:
             raise ValueError(
                 f"bregmalib invert certifies MLPs; {type(model).__name__} has no dense layers"
             )
-        report = certify_mlp(model, max_exact_n=args.exact_max_n)
+        report = certify_invertibility(model, max_exact_n=args.exact_max_n)
     except (OSError, ValueError, TypeError) as error:
         print(f"bregmalib invert: {error}", file=sys.stderr)
         return 2

@@ -1,12 +1,14 @@
 """Two invertible flows on ℝᵈ of comparable size, trained by maximum likelihood.
 
-- `BregmanFlow`: square Bregman layers in dual coordinates, u ↦ u + W_kσ(u) + b_k (the primal
-  layer σ(σ⁻¹(x) + W_kx + b_k) conjugated by σ, Frecon et al., ICML 2022), with the monotone
+- `BregmanFlow`: square Bregman layers (`bregmalib.nn.Layer`) in dual coordinates,
+  u ↦ u + W_kσ(u) + b_k (the primal layer σ(σ⁻¹(x) + W_kx + b_k) conjugated by σ, Frecon et al.,
+  ICML 2022), evaluated by the functional core `bregmalib.nn.functional`, with the monotone
   parametrisation W_k = A_kᵀA_k + (B_k − B_kᵀ) − (1/L_σ − m)I, so every layer is a diffeomorphism
   whatever ‖W_k‖ (certificate (b)); log|det| = Σ_k log det(I + W_k diag σ′(u_k)); inverted by
   damped Newton layer by layer.
 - `ResidualFlow`: i-ResNet blocks u ↦ u + W₂ tanh(W₁u + c₁) + c₂ with spectral normalisation
-  ‖W_i‖₂ ≤ c (Behrmann et al., ICML 2019), inverted by fixed-point iteration.
+  ‖W_i‖₂ ≤ c (`bregmalib.invert.contractive_weight`, L_tanh = 1; Behrmann et al., ICML 2019),
+  inverted by fixed-point iteration.
 
 Both start with the same elementwise affine map fitted to the data (mean and scale) and map data
 to a standard normal base: log p(x) = log N(f(x); 0, I) + log|det J_f(x)|.
@@ -24,8 +26,12 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from bregmalib import legendre
-from bregmalib.invert import dual_log_abs_det, monotone_weight, solve_dual
+from bregmalib.invert import contractive_weight, monotone_weight, solve_dual
 from bregmalib.legendre import LegendrePair
+from bregmalib.nn import Layer, Network
+from bregmalib.nn import functional as F
+
+_TANH = legendre.get("tanh")
 
 
 class FlowInversion(eqx.Module):
@@ -66,16 +72,26 @@ class BregmanFlow(eqx.Module):
         """W_k, shape (K, d, d), each with λ_min(sym W_k) ≥ m − 1/L_σ."""
         return jax.vmap(lambda a, b: monotone_weight(a, b, self.pair, self.margin))(self.a, self.b)
 
+    def _layer(self, weight: Array, bias: Array) -> Layer:
+        """The core `Layer` (W_k, b_k, V = I) of one flow layer."""
+        return Layer(weight, bias, None, self.pair, "bregman")
+
+    def network(self) -> Network:
+        """The K flow layers as a `bregmalib.nn.Network` (head H = I): the flow is
+        x ↦ its dual trace from u = (x − shift)·exp(log_scale), for certificates and inversion."""
+        layers = tuple(self._layer(w, b) for w, b in zip(self.weights(), self.bias, strict=True))
+        eye = jnp.eye(self.bias.shape[1], dtype=self.bias.dtype)
+        return Network(layers, eye, jnp.zeros_like(self.bias[0]))
+
     def forward(self, x: Array) -> tuple[Array, Array]:
         """(z, log|det J_f(x)|)."""
         u = (x - self.shift) * jnp.exp(self.log_scale)
 
-        def layer(u: Array, params: tuple[Array, Array]) -> tuple[Array, Array]:
-            weight, bias = params
-            logdet = dual_log_abs_det(weight, self.pair, u)
-            return u + weight @ self.pair.sigma(u) + bias, logdet
+        def step(u: Array, params: tuple[Array, Array]) -> tuple[Array, Array]:
+            layer = self._layer(*params)
+            return F.dual_forward(layer, u), F.dual_log_abs_det(layer, u)
 
-        z, logdets = jax.lax.scan(layer, u, (self.weights(), self.bias))
+        z, logdets = jax.lax.scan(step, u, (self.weights(), self.bias))
         return z, jnp.sum(self.log_scale) + jnp.sum(logdets)
 
     def log_prob(self, x: Array) -> Array:
@@ -86,13 +102,11 @@ class BregmanFlow(eqx.Module):
     def inverse(self, z: Array, *, tol: float = 1e-12, max_iter: int = 50) -> FlowInversion:
         """f⁻¹(z) by damped Newton on each layer, from the last (flagged, never silent)."""
 
-        def layer(u: Array, params: tuple[Array, Array]):
-            weight, bias = params
-            result = solve_dual(weight, bias, self.pair, u, tol=tol, max_iter=max_iter,
-                                throw=False)
+        def step(u: Array, params: tuple[Array, Array]):
+            result = solve_dual(self._layer(*params), u, tol=tol, max_iter=max_iter, throw=False)
             return result.dual, (result.residual, result.iterations, result.converged)
 
-        u, (res, its, ok) = jax.lax.scan(layer, z, (self.weights(), self.bias), reverse=True)
+        u, (res, its, ok) = jax.lax.scan(step, z, (self.weights(), self.bias), reverse=True)
         x = u * jnp.exp(-self.log_scale) + self.shift
         return FlowInversion(x=x, residual=jnp.max(res), iterations=jnp.sum(its),
                              converged=jnp.all(ok))
@@ -125,11 +139,6 @@ def make_bregman_flow(
     return BregmanFlow(shift, log_scale, a, b, bias, pair, margin)
 
 
-def _normalised(weight: Array, coefficient: float) -> Array:
-    norm = jnp.linalg.norm(weight, ord=2)
-    return weight * jnp.minimum(1.0, coefficient / jnp.maximum(norm, 1e-12))
-
-
 class ResidualFlow(eqx.Module):
     """An i-ResNet flow with spectrally normalised blocks; single example x of shape (d,)."""
 
@@ -143,8 +152,8 @@ class ResidualFlow(eqx.Module):
 
     def _residual(self, params: tuple[Array, Array, Array, Array], u: Array) -> Array:
         w1, c1, w2, c2 = params
-        hidden = jnp.tanh(_normalised(w1, self.coefficient) @ u + c1)
-        return _normalised(w2, self.coefficient) @ hidden + c2
+        hidden = jnp.tanh(contractive_weight(w1, _TANH, self.coefficient) @ u + c1)
+        return contractive_weight(w2, _TANH, self.coefficient) @ hidden + c2
 
     def _params(self) -> tuple[Array, Array, Array, Array]:
         return self.w1, self.c1, self.w2, self.c2

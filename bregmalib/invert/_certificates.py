@@ -18,18 +18,25 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, get_args, overload
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from bregmalib.invert._network import network_of
+from bregmalib.invert._solve import invertible_layer
 from bregmalib.legendre import LegendrePair
+from bregmalib.nn import MLP, Dense, Layer, Network
 
-INVERTIBLE = "invertible"
-NOT_INVERTIBLE = "not_invertible"
-INCONCLUSIVE = "inconclusive"
+Verdict = Literal["invertible", "not_invertible", "inconclusive"]
+INVERTIBLE: Verdict = "invertible"
+NOT_INVERTIBLE: Verdict = "not_invertible"
+INCONCLUSIVE: Verdict = "inconclusive"
+Condition = Literal["contraction", "monotone", "vertex"]
+CONDITIONS: tuple[Condition, ...] = get_args(Condition)
 
 EXACT_VERTEX_MAX_N = 16
 _TOL = 1e-9
@@ -46,7 +53,7 @@ class Certificate:
     """
 
     condition: str
-    verdict: str
+    verdict: Verdict
     margin: float
     margin_meaning: str
     exact: bool
@@ -111,7 +118,7 @@ def pair_assumptions(pair: LegendrePair) -> tuple[str, ...]:
     )
 
 
-def _verdict(margin: float, *, refutes: bool) -> str:
+def _verdict(margin: float, *, refutes: bool) -> Verdict:
     if margin > _TOL:
         return INVERTIBLE
     if refutes and margin < -_TOL:
@@ -326,12 +333,63 @@ def p_matrix_certificate(weight: ArrayLike, pair: LegendrePair) -> Certificate:
     )
 
 
-def certify(
-    weight: ArrayLike, pair: LegendrePair, *, max_exact_n: int = EXACT_VERTEX_MAX_N
+def _layer_certificates(
+    weight: ArrayLike, pair: LegendrePair, conditions: Sequence[Condition], max_exact_n: int
 ) -> dict[str, Certificate]:
-    """All three certificates of a square layer: ``{"contraction", "monotone", "vertex"}``."""
-    return {
-        "contraction": contraction_certificate(weight, pair),
-        "monotone": monotone_certificate(weight, pair),
-        "vertex": vertex_certificate(weight, pair, max_exact_n=max_exact_n),
+    tests = {
+        "contraction": lambda: contraction_certificate(weight, pair),
+        "monotone": lambda: monotone_certificate(weight, pair),
+        "vertex": lambda: vertex_certificate(weight, pair, max_exact_n=max_exact_n),
     }
+    return {name: tests[name]() for name in conditions}
+
+
+@overload
+def certify_invertibility(
+    model: Layer | Dense,
+    *,
+    conditions: Sequence[Condition] = ...,
+    max_exact_n: int = ...,
+) -> dict[str, Certificate]: ...
+
+
+@overload
+def certify_invertibility(
+    model: Network | MLP,
+    *,
+    conditions: Sequence[Condition] = ...,
+    max_exact_n: int = ...,
+) -> list[dict[str, Any]]: ...
+
+
+def certify_invertibility(
+    model: Layer | Dense | Network | MLP,
+    *,
+    conditions: Sequence[Condition] = CONDITIONS,
+    max_exact_n: int = EXACT_VERTEX_MAX_N,
+) -> dict[str, Certificate] | list[dict[str, Any]]:
+    """Invertibility certificates (a) contraction, (b) monotone, (c) vertex (those named in
+    ``conditions``), which depend on W and σ only.
+
+    A `Layer` or `Dense` (square, Bregman, V = I, else ValueError) gives ``{condition:
+    Certificate}``; a `Network` or `MLP` gives one entry per hidden layer, ``{"layer", "shape",
+    "certificates"}``, or ``{"layer", "shape", "skipped": reason}`` for a layer that cannot be a
+    bijection (non-square, V ≠ I, not Bregman).
+    """
+    unknown = set(conditions) - set(CONDITIONS)
+    if unknown:
+        raise ValueError(f"unknown conditions {sorted(unknown)}; expected some of {CONDITIONS}")
+    if isinstance(model, (Layer, Dense)):
+        layer = invertible_layer(model)
+        return _layer_certificates(layer.weight, layer.pair, conditions, max_exact_n)
+    report: list[dict[str, Any]] = []
+    for index, layer in enumerate(network_of(model).layers):
+        shape = tuple(int(s) for s in layer.weight.shape)
+        try:
+            invertible_layer(layer, f"layer {index}")
+        except ValueError as error:
+            report.append({"layer": index, "shape": shape, "skipped": str(error)})
+            continue
+        certificates = _layer_certificates(layer.weight, layer.pair, conditions, max_exact_n)
+        report.append({"layer": index, "shape": shape, "certificates": certificates})
+    return report

@@ -1,8 +1,10 @@
 """The inverse of a Bregman layer as a differentiable function, by implicit differentiation.
 
-u*(W, b, v) solves G = u + Wσ(u) + b − v = 0. By the implicit function theorem, with
-J = I + W diag σ′(u*) and λ = J⁻ᵀ ū, the cotangents are v̄ = λ, b̄ = −λ and W̄ = −λ σ(u*)ᵀ
-(Bai, Kolter, Koltun, "Deep equilibrium models", NeurIPS 2019, for the same construction).
+u*(layer, v) solves G = F(u) − v = 0 with F(u) = u + Wσ(u) + b. By the implicit function
+theorem, with J = ∂F/∂u at u* and λ = J⁻ᵀ ū, the cotangents are v̄ = λ and, for the parameters,
+the pullback of −λ through F at fixed u* (W̄ = −λσ(u*)ᵀ, b̄ = −λ) (Bai, Kolter, Koltun, "Deep
+equilibrium models", NeurIPS 2019, for the same construction). J and the pullback come from the
+functional core.
 """
 
 from __future__ import annotations
@@ -14,59 +16,52 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
-from bregmalib.invert._solve import default_tolerance, solve_dual
-from bregmalib.legendre import LegendrePair
+from bregmalib.invert._solve import (
+    Method,
+    default_tolerance,
+    dual_target,
+    invertible_layer,
+    solve_dual,
+)
+from bregmalib.nn import Dense, Layer
+from bregmalib.nn import functional as F
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(3, 4, 5, 6))
-def _inverse(weight, bias, v, pair, method, tol, max_iter):
-    return solve_dual(weight, bias, pair, v, method=method, tol=tol, max_iter=max_iter).dual
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
+def _inverse(layer, v, method, tol, max_iter):
+    return solve_dual(layer, v, method=method, tol=tol, max_iter=max_iter).dual
 
 
-def _inverse_fwd(weight, bias, v, pair, method, tol, max_iter):
-    u = _inverse(weight, bias, v, pair, method, tol, max_iter)
-    return u, (weight, u)
+def _inverse_fwd(layer, v, method, tol, max_iter):
+    u = _inverse(layer, v, method, tol, max_iter)
+    return u, (layer, u)
 
 
-def _inverse_bwd(pair, method, tol, max_iter, residuals, cotangent):
-    weight, u = residuals
-    jac = jnp.eye(u.shape[0], dtype=u.dtype) + weight * pair.derivative(u)[None, :]
-    lam = jnp.linalg.solve(jac.T, cotangent)
-    return -jnp.outer(lam, pair.sigma(u)), -lam, lam
+def _inverse_bwd(method, tol, max_iter, residuals, cotangent):
+    layer, u = residuals
+    lam = jnp.linalg.solve(F.dual_jacobian(layer, u).T, cotangent)
+    _, pullback = jax.vjp(lambda params: F.dual_forward(params, u), layer)
+    return pullback(-lam)[0], lam
 
 
 _inverse.defvjp(_inverse_fwd, _inverse_bwd)
 
 
 def inverse_dual(
-    weight: ArrayLike,
-    bias: ArrayLike,
-    pair: LegendrePair,
+    layer: Layer | Dense,
     v: ArrayLike,
     *,
-    method: str = "newton",
+    method: Method = "newton",
     tol: float | None = None,
     max_iter: int = 100,
 ) -> Array:
-    """u = F⁻¹(v) for F(u) = u + Wσ(u) + b, reverse-differentiable in (W, b, v) by the implicit
-    function theorem (custom VJP; no backpropagation through the solver's iterations).
+    """u = F⁻¹(v) for the dual form F(u) = u + Wσ(u) + b of a square Bregman layer (V = I),
+    reverse-differentiable in the layer's (W, b) and in v by the implicit function theorem
+    (custom VJP; no backpropagation through the solver's iterations).
 
     Raises when the solver does not converge.
     """
-    v = jnp.asarray(v)
-    if not jnp.issubdtype(v.dtype, jnp.floating):
-        v = v.astype(jnp.result_type(float))
+    layer = invertible_layer(layer)
+    v = dual_target(layer, v)
     tol = default_tolerance(v.dtype) if tol is None else float(tol)
-    return _inverse(jnp.asarray(weight, v.dtype), jnp.asarray(bias, v.dtype), v, pair, method,
-                    tol, max_iter)
-
-
-def inverse_primal(
-    weight: ArrayLike,
-    bias: ArrayLike,
-    pair: LegendrePair,
-    y: ArrayLike,
-    **options: object,
-) -> Array:
-    """x = T⁻¹(y) = σ(F⁻¹(σ⁻¹(y))), differentiable in (W, b, y) (see `inverse_dual`)."""
-    return pair.sigma(inverse_dual(weight, bias, pair, pair.inverse(jnp.asarray(y)), **options))
+    return _inverse(layer, v, method, tol, max_iter)

@@ -1,16 +1,18 @@
-"""Log-determinants of the Jacobian of a square Bregman layer.
+"""Log-determinants of square Bregman layers and networks, and a power-series estimate.
 
-Primal layer T(x) = σ(z), z = u + Wx + b, u = σ⁻¹(x): J_T = diag σ′(z) (I + W D) D⁻¹ with
-D = diag σ′(u), hence
+For a square Bregman layer with V = I, T(x) = σ(z), z = F(u) = u + Wσ(u) + b, u = σ⁻¹(x):
 
-    log|det J_T(x)| = Σ log σ′(z_i) − Σ log σ′(u_i) + log|det(I + W D)|,
+    log|det J_T(x)| = Σ log σ′(z_i) − Σ log σ′(u_i) + log|det(I + W D)|,  D = diag σ′(u),
 
-and the dual layer F(u) = u + Wσ(u) + b has log|det J_F(u)| = log|det(I + W D)|. For large widths
-the last term is estimated by the power series log det(I + A) = Σ_k (−1)^{k+1} tr(A^k)/k with
-A = W D and Hutchinson traces (Behrmann et al., ICML 2019), convergent when ‖A‖₂ < 1.
+computed by the functional core (`bregmalib.nn.functional.log_abs_det_at_dual`); a network adds
+the layers' terms along its dual trace. For large widths log det(I + A), A = W D, is estimated
+by the power series Σ_k (−1)^{k+1} tr(A^k)/k with Hutchinson traces (Behrmann et al., ICML
+2019), convergent when ‖A‖₂ < 1; A·ε = (∂F/∂u)ε − ε is the core's dual JVP minus the identity.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -18,38 +20,23 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
-from bregmalib.legendre import LegendrePair
+from bregmalib.invert._network import invertible_network
+from bregmalib.invert._solve import dual_target, invertible_layer
+from bregmalib.nn import Dense, Layer
+from bregmalib.nn import functional as F
 
 
-def dual_log_abs_det(weight: ArrayLike, pair: LegendrePair, u: ArrayLike) -> Array:
-    """log|det(I + W diag σ′(u))|, the dual layer's log-Jacobian (exact, through slogdet)."""
-    u = jnp.asarray(u)
-    weight = jnp.asarray(weight, u.dtype)
-    jac = jnp.eye(u.shape[0], dtype=u.dtype) + weight * pair.derivative(u)[None, :]
-    return jnp.linalg.slogdet(jac)[1]
-
-
-def log_abs_det_from_dual(
-    weight: ArrayLike, bias: ArrayLike, pair: LegendrePair, u: ArrayLike
-) -> Array:
-    """log|det J_T| at x = σ(u): Σ log σ′(z) − Σ log σ′(u) + log|det(I + W diag σ′(u))|,
-    z = u + Wσ(u) + b. Taking u avoids σ⁻¹ at saturated x."""
-    u = jnp.asarray(u)
-    weight, bias = jnp.asarray(weight, u.dtype), jnp.asarray(bias, u.dtype)
-    z = u + weight @ pair.sigma(u) + bias
-    return (
-        jnp.sum(pair.log_derivative(z))
-        - jnp.sum(pair.log_derivative(u))
-        + dual_log_abs_det(weight, pair, u)
-    )
-
-
-def log_abs_det_jacobian(
-    weight: ArrayLike, bias: ArrayLike, pair: LegendrePair, x: ArrayLike
-) -> Array:
-    """log|det J_T(x)| = Σ log σ′(z_i) − Σ log σ′(u_i) + log|det(I + WD)| of the primal layer
-    T(x) = σ(σ⁻¹(x) + Wx + b), u = σ⁻¹(x), z = u + Wx + b, D = diag σ′(u)."""
-    return log_abs_det_from_dual(weight, bias, pair, pair.inverse(jnp.asarray(x)))
+def log_abs_det(model: Any, x: ArrayLike) -> Array:
+    """log|det J(x)| of the hidden part x ↦ x_L of a network (or a layer) of square Bregman
+    layers with V = I at a primal input x ∈ Iⁿ: Σ_k log|det J_k| along u_k = F_k(u_{k−1}),
+    u_0 = σ⁻¹(x) (the head is not included)."""
+    net = invertible_network(model)
+    u = net.pair.inverse_checked(dual_target(net.layers[0], x, "x"))
+    total = jnp.zeros((), u.dtype)
+    for layer in net.layers:
+        total = total + F.log_abs_det_at_dual(layer, u)
+        u = F.dual_forward(layer, u)
+    return total
 
 
 class SeriesEstimate(eqx.Module):
@@ -69,29 +56,29 @@ class SeriesEstimate(eqx.Module):
 
 
 def series_log_det(
-    weight: ArrayLike,
-    pair: LegendrePair,
+    layer: Layer | Dense,
     u: ArrayLike,
     key: Array,
     *,
     n_terms: int = 10,
     n_probes: int = 8,
 ) -> SeriesEstimate:
-    """Σ_{k=1}^{K} (−1)^{k+1}/k · E[εᵀ(W D)^k ε] with Rademacher probes ε, D = diag σ′(u).
+    """Σ_{k=1}^{K} (−1)^{k+1}/k · E[εᵀA^kε] with Rademacher probes ε and A = W diag σ′(u), the
+    dual Jacobian minus I, of a square Bregman layer (V = I) at its dual input u.
 
-    Uses only matrix-vector products ε ↦ W(Dε); biased by the truncation at K = ``n_terms``.
+    Uses only products ε ↦ Aε (`bregmalib.nn.functional.dual_jvp` minus ε); biased by the
+    truncation at K = ``n_terms``.
     """
     if n_terms < 1 or n_probes < 1:
         raise ValueError(f"need n_terms ≥ 1 and n_probes ≥ 1, got {n_terms}, {n_probes}")
-    u = jnp.asarray(u)
-    weight = jnp.asarray(weight, u.dtype)
-    slopes = pair.derivative(u)
+    layer = invertible_layer(layer)
+    u = dual_target(layer, u, "u")
     n = u.shape[0]
     probes = jax.random.rademacher(key, (n_probes, n), dtype=u.dtype)
 
     def per_probe(probe: Array) -> Array:
         def step(vector: Array, k: Array) -> tuple[Array, Array]:
-            vector = weight @ (slopes * vector)
+            vector = F.dual_jvp(layer, u, vector) - vector
             sign = jnp.where(k % 2 == 1, 1.0, -1.0).astype(u.dtype)
             return vector, sign * jnp.dot(probe, vector) / k
 
@@ -99,7 +86,7 @@ def series_log_det(
         return jnp.sum(terms)
 
     samples = jax.vmap(per_probe)(probes)
-    q = jnp.linalg.norm(weight * slopes[None, :], ord=2)
+    q = jnp.linalg.norm(F.dual_jacobian(layer, u) - jnp.eye(n, dtype=u.dtype), ord=2)
     tail = n * q ** (n_terms + 1) / ((n_terms + 1) * (1.0 - q))
     return SeriesEstimate(
         estimate=jnp.mean(samples),

@@ -1,29 +1,27 @@
-"""Whole-network inversion and certificates, layer by layer, and adapters for `bregmalib.nn`.
+"""Whole-network inversion, layer by layer, for networks of square Bregman layers with V = I.
 
-A stack of square Bregman layers is, in dual coordinates, u_k = u_{k−1} + W_kσ(u_{k−1}) + b_k;
-its inverse solves the layers from the last to the first, u_{k−1} = F_k⁻¹(u_k) (Frecon et al.,
-ICML 2022).
+In dual coordinates such a network's hidden part is u_k = F_k(u_{k−1}) = u_{k−1} +
+W_kσ(u_{k−1}) + b_k; its inverse solves the layers from the last to the first,
+u_{k−1} = F_k⁻¹(u_k) (Frecon et al., ICML 2022). A single layer is a depth-1 network.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
-from bregmalib.invert._certificates import Certificate, certify
-from bregmalib.invert._solve import InversionResult, dual_forward, solve_dual
+from bregmalib.invert._solve import InversionResult, dual_target, invertible_layer, solve_dual
 from bregmalib.legendre import LegendrePair
-
-LayerArrays = tuple[ArrayLike, ArrayLike]
+from bregmalib.nn import Network, as_network
 
 
 class NetworkInversion(eqx.Module):
-    """The inverse of a stack of square Bregman layers: ``dual`` is u_0 and ``primal`` σ(u_0);
+    """The inverse of the hidden part of a network: ``dual`` is u_0 and ``primal`` σ(u_0);
     ``layers[k]`` is the solver result of layer k (in forward order)."""
 
     dual: Array
@@ -46,87 +44,33 @@ class NetworkInversion(eqx.Module):
         return jnp.max(jnp.stack([r.residual for r in self.layers]))
 
 
-def network_dual_forward(
-    layers: Sequence[LayerArrays], pair: LegendrePair, u: ArrayLike
-) -> Array:
-    """u_L for u_k = u_{k−1} + W_kσ(u_{k−1}) + b_k."""
-    u = jnp.asarray(u)
-    for weight, bias in layers:
-        u = dual_forward(weight, bias, pair, u)
-    return u
+def network_of(model: Any) -> Network:
+    """The `Network` of a Layer, Dense, MLP or Network, in the model's own dtype."""
+    leaves = jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_inexact_array))
+    return as_network(model, dtype=leaves[0].dtype if leaves else None)
 
 
-def invert_network_dual(
-    layers: Sequence[LayerArrays], pair: LegendrePair, v: ArrayLike, **options: Any
-) -> NetworkInversion:
-    """u_0 with network_dual_forward(layers, pair, u_0) = v, solved layer by layer from the last
-    (``options`` go to `solve_dual`; every layer raises on non-convergence unless throw=False)."""
-    if not layers:
-        raise ValueError("need at least one layer (W, b)")
-    u = jnp.asarray(v)
+def invertible_network(model: Any) -> Network:
+    """`network_of` a model whose hidden layers are all square Bregman layers with V = I; a
+    one-line error naming the first layer that is not."""
+    net = network_of(model)
+    for k, layer in enumerate(net.layers):
+        invertible_layer(layer, f"layer {k}")
+    return net
+
+
+def invert(model: Any, y: ArrayLike, *, dual: bool = False, **options: Any) -> NetworkInversion:
+    """The input of a layer or network of square Bregman layers (V = I) whose hidden output
+    (before any head) is y ∈ Iⁿ, or whose last pre-activation is y when ``dual``: u_L = σ⁻¹(y),
+    then u_{k−1} = F_k⁻¹(u_k) from the last layer (``options`` go to `solve_dual`; every layer
+    raises on non-convergence unless ``throw=False``)."""
+    net = invertible_network(model)
+    u = dual_target(net.layers[-1], y, "y")
+    if not dual:
+        u = net.pair.inverse_checked(u)
     results: list[InversionResult] = []
-    for weight, bias in reversed(layers):
-        result = solve_dual(weight, bias, pair, u, **options)
+    for layer in reversed(net.layers):
+        result = solve_dual(layer, u, **options)
         results.append(result)
         u = result.dual
-    return NetworkInversion(dual=u, layers=tuple(reversed(results)), pair=pair)
-
-
-def invert_network(
-    layers: Sequence[LayerArrays], pair: LegendrePair, y: ArrayLike, **options: Any
-) -> NetworkInversion:
-    """x_0 with the primal network mapping x_0 to y ∈ Iⁿ (through `invert_network_dual`)."""
-    return invert_network_dual(layers, pair, pair.inverse_checked(jnp.asarray(y)), **options)
-
-
-def dense_arrays(layer: Any) -> tuple[Array, Array, LegendrePair]:
-    """(W, b, pair) of a square Bregman `bregmalib.nn.Dense` with V = I; a clear error otherwise."""
-    for attribute in ("weight", "bias", "pair", "version"):
-        if not hasattr(layer, attribute):
-            raise TypeError(f"expected a bregmalib.nn.Dense layer, got {type(layer).__name__}")
-    if layer.version != "bregman":
-        raise ValueError(f"only Bregman layers are inverted here, got version {layer.version!r}")
-    weight = jnp.asarray(layer.weight)
-    mixing = layer.mixing() if callable(getattr(layer, "mixing", None)) else None
-    if weight.shape[0] != weight.shape[1] or mixing is not None:
-        raise ValueError(
-            f"layer of shape {weight.shape} is not square with V = I: it cannot be a bijection"
-        )
-    return weight, jnp.asarray(layer.bias), layer.pair
-
-
-def _hidden_arrays(model: Any) -> tuple[list[LayerArrays], LegendrePair]:
-    if not hasattr(model, "hidden"):
-        raise TypeError(f"expected a bregmalib.nn.MLP, got {type(model).__name__}")
-    arrays = [dense_arrays(layer) for layer in model.hidden]
-    return [(w, b) for w, b, _ in arrays], model.pair
-
-
-def invert_mlp_features(model: Any, features: ArrayLike, **options: Any) -> NetworkInversion:
-    """The input x of an MLP whose hidden layers are all square Bregman layers (V = I), from its
-    primal ``model.features(x)``."""
-    layers, pair = _hidden_arrays(model)
-    return invert_network(layers, pair, features, **options)
-
-
-def certify_dense(layer: Any, **options: Any) -> dict[str, Certificate]:
-    """The three certificates of a square Bregman `Dense` layer (see `certify`)."""
-    weight, _, pair = dense_arrays(layer)
-    return certify(weight, pair, **options)
-
-
-def certify_mlp(model: Any, **options: Any) -> list[dict[str, Any]]:
-    """Certificates of every hidden layer of an MLP; non-square or non-Bregman layers are listed
-    with the reason they cannot be bijections."""
-    if not hasattr(model, "hidden"):
-        raise TypeError(f"expected a bregmalib.nn.MLP, got {type(model).__name__}")
-    report: list[dict[str, Any]] = []
-    for index, layer in enumerate(model.hidden):
-        shape = tuple(int(s) for s in jnp.shape(layer.weight))
-        try:
-            certificates = certify_dense(layer, **options)
-        except ValueError as error:
-            report.append({"layer": index, "shape": shape, "skipped": str(error)})
-            continue
-        report.append({"layer": index, "shape": shape, "certificates": certificates})
-    return report
+    return NetworkInversion(dual=u, layers=tuple(reversed(results)), pair=net.pair)

@@ -16,20 +16,16 @@ from jax.typing import ArrayLike
 from bregmalib.legendre import LegendrePair
 
 
-def spectral_norm(weight: ArrayLike) -> Array:
-    """‖W‖₂, the largest singular value (exact, through the SVD; differentiable)."""
-    return jnp.linalg.norm(jnp.asarray(weight), ord=2)
-
-
 def contractive_weight(raw: ArrayLike, pair: LegendrePair, coefficient: float = 0.9) -> Array:
     """Spectral normalisation for (a): W = W̃ · min(1, c / (L_σ‖W̃‖₂)), hence L_σ‖W‖₂ ≤ c.
 
-    ``coefficient`` c must lie in (0, 1) for the contraction certificate to hold.
+    ``coefficient`` c must lie in (0, 1) for the contraction certificate to hold; ‖W̃‖₂ is the
+    exact largest singular value (differentiable).
     """
     if not 0.0 < coefficient < 1.0:
         raise ValueError(f"the contraction coefficient must lie in (0, 1), got {coefficient}")
     raw = jnp.asarray(raw)
-    scale = pair.lipschitz * spectral_norm(raw)
+    scale = pair.lipschitz * jnp.linalg.norm(raw, ord=2)
     return raw * jnp.minimum(1.0, coefficient / jnp.maximum(scale, jnp.finfo(raw.dtype).tiny))
 
 

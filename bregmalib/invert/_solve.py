@@ -1,11 +1,14 @@
 """Inversion of a square Bregman layer in dual coordinates.
 
 Given y = σ(σ⁻¹(x) + Wx + b), the input x = σ(u) solves F(u) = u + Wσ(u) + b = v with
-v = σ⁻¹(y) (Frecon et al., ICML 2022). Two solvers, both with a tolerance on
-‖F(u) − v‖_∞, an iteration cap, and the residual, iteration and evaluation counts returned:
+v = σ⁻¹(y) (Frecon et al., ICML 2022). F and its Jacobian ∂F/∂u = I + W diag σ′(u) are those of
+the functional core (`bregmalib.nn.functional.dual_forward`, ``dual_jacobian``). Two solvers,
+both with a tolerance on ‖F(u) − v‖_∞, an iteration cap, and the residual, iteration and
+evaluation counts returned:
 
-- fixed point u ← v − b − Wσ(u) (Behrmann et al., ICML 2019), convergent when L_σ‖W‖₂ < 1;
-- damped Newton u ← u − t(I + W diag σ′(u))⁻¹(F(u) − v): the full step when it cuts the merit
+- fixed point u ← u − (F(u) − v) = v − b − Wσ(u) (Behrmann et al., ICML 2019), convergent when
+  L_σ‖W‖₂ < 1;
+- damped Newton u ← u − t(∂F/∂u)⁻¹(F(u) − v): the full step when it cuts the merit
   ½‖F(u) − v‖² fourfold, else the best of t ∈ {¼, ½, 1, 3/2, 2, 3} satisfying Armijo's condition,
   else Armijo backtracking from t = 1/8. The Newton direction descends the merit wherever the
   Jacobian is invertible (certificates (b), (c)).
@@ -17,6 +20,7 @@ default), raises `InversionError` (eagerly) or an Equinox runtime error (under `
 from __future__ import annotations
 
 import functools
+from typing import Any, Literal, get_args
 
 import equinox as eqx
 import jax
@@ -25,8 +29,11 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from bregmalib.legendre import LegendrePair
+from bregmalib.nn import Dense, Layer
+from bregmalib.nn import functional as F
 
-METHODS = ("newton", "fixed_point")
+Method = Literal["newton", "fixed_point"]
+METHODS: tuple[Method, ...] = get_args(Method)
 _ARMIJO = 1e-4
 _FAST_DECREASE = 0.25
 _TRIAL_STEPS = (0.25, 0.5, 1.5, 2.0, 3.0)
@@ -38,11 +45,11 @@ class InversionError(RuntimeError):
 
 
 class InversionResult(eqx.Module):
-    """The outcome of solving u + Wσ(u) + b = v.
+    """The outcome of solving F(u) = u + Wσ(u) + b = v.
 
-    ``dual`` is u, ``primal`` is x = σ(u); ``residual`` is ‖u + Wσ(u) + b − v‖_∞;
-    ``iterations`` counts solver steps and ``evaluations`` counts evaluations of F (line-search
-    trials included); ``converged`` is residual ≤ tol.
+    ``dual`` is u, ``primal`` is x = σ(u); ``residual`` is ‖F(u) − v‖_∞; ``iterations`` counts
+    solver steps and ``evaluations`` counts evaluations of F (line-search trials included);
+    ``converged`` is residual ≤ tol.
     """
 
     dual: Array
@@ -50,7 +57,7 @@ class InversionResult(eqx.Module):
     iterations: Array
     evaluations: Array
     converged: Array
-    method: str = eqx.field(static=True)
+    method: Method = eqx.field(static=True)
     pair: LegendrePair = eqx.field(static=True)
 
     @property
@@ -59,41 +66,46 @@ class InversionResult(eqx.Module):
         return self.pair.sigma(self.dual)
 
 
-def default_tolerance(dtype: jnp.dtype) -> float:
+def default_tolerance(dtype: Any) -> float:
     """Default absolute tolerance on ‖F(u) − v‖_∞: 1e-10 in float64, 1e-4 in float32."""
     return 1e-10 if jnp.finfo(dtype).bits >= 64 else 1e-4
 
 
-def dual_forward(weight: ArrayLike, bias: ArrayLike, pair: LegendrePair, u: ArrayLike) -> Array:
-    """F(u) = u + Wσ(u) + b, the layer in dual coordinates."""
-    u = jnp.asarray(u)
-    return u + jnp.asarray(weight) @ pair.sigma(u) + jnp.asarray(bias)
+def invertible_layer(layer: Layer | Dense, what: str = "layer") -> Layer:
+    """The core `Layer` of a square Bregman layer with V = I (the layers that can be
+    bijections of Iⁿ); a one-line error for anything else."""
+    if isinstance(layer, Dense):
+        layer = layer.layer()
+    if not isinstance(layer, Layer):
+        kind = type(layer).__name__
+        raise TypeError(f"{what}: expected a bregmalib.nn.Layer or Dense, got {kind}")
+    if layer.version != "bregman":
+        raise ValueError(f"{what}: only Bregman layers are inverted, got version {layer.version!r}")
+    if layer.in_features != layer.out_features:
+        raise ValueError(f"{what}: a {layer.weight.shape} layer is not square: not a bijection")
+    if layer.mixing is not None:
+        raise ValueError(f"{what}: a layer with mixing V ≠ I is not inverted here (V = I only)")
+    return layer
 
 
-def layer_forward(weight: ArrayLike, bias: ArrayLike, pair: LegendrePair, x: ArrayLike) -> Array:
-    """T(x) = σ(σ⁻¹(x) + Wx + b), the layer in primal coordinates (V = I)."""
-    x = jnp.asarray(x)
-    return pair.sigma(pair.inverse(x) + jnp.asarray(weight) @ x + jnp.asarray(bias))
-
-
-def _validate(weight: Array, bias: Array, v: Array, method: str, max_iter: int) -> None:
-    if method not in METHODS:
-        raise ValueError(f"unknown inversion method {method!r}; accepted: {', '.join(METHODS)}")
-    if weight.ndim != 2 or weight.shape[0] != weight.shape[1]:
-        raise ValueError(f"inversion needs a square weight W (n, n), got shape {weight.shape}")
-    n = weight.shape[0]
-    if bias.shape != (n,) or v.shape != (n,):
+def dual_target(layer: Layer, v: ArrayLike, what: str = "target") -> Array:
+    """v as a vector of the layer's width and dtype; float16 and other non-float32/64 floating
+    dtypes are refused (integers and lists are converted)."""
+    v = jnp.asarray(v)
+    floating = jnp.issubdtype(v.dtype, jnp.floating)
+    if floating and str(v.dtype) not in ("float32", "float64"):
+        raise TypeError(f"{what} has dtype {v.dtype}; inversion runs in float32 or float64 only")
+    if v.shape != (layer.out_features,):
         raise ValueError(
-            f"need bias and target of shape ({n},), got {bias.shape} and {v.shape}; "
+            f"{what} must have shape ({layer.out_features},), got {v.shape}; "
             "use jax.vmap for batches"
         )
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be at least 1, got {max_iter}")
+    return v.astype(layer.weight.dtype)
 
 
-def _fixed_point(weight, bias, pair, v, u0, tol, max_iter):
+def _fixed_point(layer, v, u0, tol, max_iter):
     def residual(u):
-        return u + weight @ pair.sigma(u) + bias - v
+        return F.dual_forward(layer, u) - v
 
     def cond(state):
         k, _, r, _ = state
@@ -108,13 +120,11 @@ def _fixed_point(weight, bias, pair, v, u0, tol, max_iter):
     return u, r, k, evals
 
 
-def _newton(weight, bias, pair, v, u0, tol, max_iter, max_backtracks):
-    n = v.shape[0]
-    eye = jnp.eye(n, dtype=v.dtype)
+def _newton(layer, v, u0, tol, max_iter, max_backtracks):
     trial_steps = jnp.asarray(_TRIAL_STEPS, dtype=v.dtype)
 
     def residual(u):
-        return u + weight @ pair.sigma(u) + bias - v
+        return F.dual_forward(layer, u) - v
 
     def cond(state):
         k, _, r, _ = state
@@ -157,8 +167,7 @@ def _newton(weight, bias, pair, v, u0, tol, max_iter, max_backtracks):
 
     def body(state):
         k, u, r, evals = state
-        jac = eye + weight * pair.derivative(u)[None, :]
-        step = -jnp.linalg.solve(jac, r)
+        step = -jnp.linalg.solve(F.dual_jacobian(layer, u), r)
         merit = jnp.sum(r * r)
         r_full = residual(u + step)
         quadratic = jnp.sum(r_full * r_full) <= _FAST_DECREASE * merit
@@ -177,8 +186,8 @@ def _newton(weight, bias, pair, v, u0, tol, max_iter, max_backtracks):
 def _raise_if_failed(result: InversionResult, tol: float, max_iter: int) -> InversionResult:
     message = (
         f"{result.method} inversion did not reach ‖u + Wσ(u) + b − v‖_∞ ≤ {tol:g} within "
-        f"{max_iter} iterations; check the layer with bregmalib.invert.certify, raise max_iter, "
-        "try method='newton', or pass throw=False to get the flagged result"
+        f"{max_iter} iterations; check the layer with bregmalib.invert.certify_invertibility, "
+        "raise max_iter, try method='newton', or pass throw=False to get the flagged result"
     )
     if isinstance(result.converged, jax.core.Tracer):
         return eqx.error_if(result, ~result.converged, message)
@@ -187,12 +196,12 @@ def _raise_if_failed(result: InversionResult, tol: float, max_iter: int) -> Inve
     return result
 
 
-@functools.partial(jax.jit, static_argnums=(4, 5, 8))
-def _solve(weight, bias, v, start, pair, method, tol, max_iter, max_backtracks):
+@functools.partial(jax.jit, static_argnums=(3, 6))
+def _solve(layer, v, start, method, tol, max_iter, max_backtracks):
     if method == "newton":
-        u, r, k, evals = _newton(weight, bias, pair, v, start, tol, max_iter, max_backtracks)
+        u, r, k, evals = _newton(layer, v, start, tol, max_iter, max_backtracks)
     else:
-        u, r, k, evals = _fixed_point(weight, bias, pair, v, start, tol, max_iter)
+        u, r, k, evals = _fixed_point(layer, v, start, tol, max_iter)
     res = jnp.max(jnp.abs(r))
     return InversionResult(
         dual=u,
@@ -201,50 +210,34 @@ def _solve(weight, bias, v, start, pair, method, tol, max_iter, max_backtracks):
         evaluations=jnp.asarray(evals),
         converged=jnp.isfinite(res) & (res <= tol),
         method=method,
-        pair=pair,
+        pair=layer.pair,
     )
 
 
 def solve_dual(
-    weight: ArrayLike,
-    bias: ArrayLike,
-    pair: LegendrePair,
+    layer: Layer | Dense,
     v: ArrayLike,
     *,
-    method: str = "newton",
+    method: Method = "newton",
     u0: ArrayLike | None = None,
     tol: float | None = None,
     max_iter: int = 100,
     max_backtracks: int = 30,
     throw: bool = True,
 ) -> InversionResult:
-    """Solve u + Wσ(u) + b = v for u (one example, shape (n,); use ``jax.vmap`` for batches).
+    """Solve F(u) = u + Wσ(u) + b = v for u, F the dual form of a square Bregman layer with
+    V = I (one example, shape (n,); use ``jax.vmap`` for batches).
 
     ``u0`` defaults to v − b (the solution for W = 0); ``tol`` bounds ‖F(u) − v‖_∞ (default
-    `default_tolerance`). Non-convergence raises unless ``throw=False``.
+    `default_tolerance` of the layer's dtype). Non-convergence raises unless ``throw=False``.
     """
-    v = jnp.asarray(v)
-    if not jnp.issubdtype(v.dtype, jnp.floating):
-        v = v.astype(jnp.result_type(float))
-    weight, bias = jnp.asarray(weight, v.dtype), jnp.asarray(bias, v.dtype)
-    _validate(weight, bias, v, method, max_iter)
+    layer = invertible_layer(layer)
+    v = dual_target(layer, v)
+    if method not in METHODS:
+        raise ValueError(f"unknown inversion method {method!r}; accepted: {', '.join(METHODS)}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be at least 1, got {max_iter}")
     tol = default_tolerance(v.dtype) if tol is None else float(tol)
-    start = v - bias if u0 is None else jnp.asarray(u0, v.dtype)
-    result = _solve(weight, bias, v, start, pair, method, tol, max_iter, max_backtracks)
+    start = v - layer.bias if u0 is None else dual_target(layer, u0, "u0")
+    result = _solve(layer, v, start, method, tol, max_iter, max_backtracks)
     return _raise_if_failed(result, tol, max_iter) if throw else result
-
-
-def invert_layer(
-    weight: ArrayLike,
-    bias: ArrayLike,
-    pair: LegendrePair,
-    y: ArrayLike,
-    **solver_options: object,
-) -> InversionResult:
-    """x with σ(σ⁻¹(x) + Wx + b) = y, through `solve_dual` with v = σ⁻¹(y) (``result.primal``).
-
-    y must lie in the open box Iⁿ; prefer `solve_dual` when y is saturated.
-    """
-    y = jnp.asarray(y)
-    v = pair.inverse_checked(y)
-    return solve_dual(weight, bias, pair, v, **solver_options)

@@ -18,6 +18,8 @@ from jax import Array
 
 from bregmalib import legendre
 from bregmalib.legendre import LegendrePair, U, X
+from bregmalib.nn import Layer
+from bregmalib.nn import functional as F
 from bregmalib.symbolic import (
     Claim,
     Hypothesis,
@@ -296,6 +298,17 @@ def _switch(name: str, index: Array, u: Array) -> Array:
     return jax.lax.switch(index, branches, u)
 
 
+def _switch_layer(name: str, index: Array, weight: Array, u: Array) -> Array:
+    """``bregmalib.nn.functional.<name>`` at u of the Bregman layer (W, b = 0, V = I) whose pair
+    is CHECKED_PAIRS[index]."""
+    bias = jnp.zeros(weight.shape[0], weight.dtype)
+
+    def branch(pair: LegendrePair):
+        return lambda u: getattr(F, name)(Layer(weight, bias, None, pair, "bregman"), u)
+
+    return jax.lax.switch(index, [branch(legendre.get(p)) for p in CHECKED_PAIRS], u)
+
+
 def _pair_index(z: Array) -> Array:
     return jnp.clip(jnp.round(z[0]), 0, len(CHECKED_PAIRS) - 1).astype(jnp.int32)
 
@@ -309,7 +322,9 @@ def _monotone_violation(z: Array) -> Array:
     weight = a.T @ a + skew - (1.0 / lipschitz - MONOTONE_MARGIN) * jnp.eye(2)
     u, v = z[6:8], z[8:10]
     x, y = _switch("sigma", index, u), _switch("sigma", index, v)
-    gap = (u + weight @ x) - (v + weight @ y)
+    gap = _switch_layer("dual_forward", index, weight, u) - _switch_layer(
+        "dual_forward", index, weight, v
+    )
     return MONOTONE_MARGIN - jnp.dot(gap, x - y) / jnp.dot(x - y, x - y)
 
 
@@ -397,7 +412,7 @@ def _vertex_violation(z: Array) -> Array:
     lipschitz = jnp.asarray([legendre.get(p).lipschitz for p in CHECKED_PAIRS])[index]
     weight = z[1:5].reshape(2, 2)
     vertex = _principal_minors_min(jnp.eye(2) + lipschitz * weight)
-    jac = jnp.eye(2) + weight * _switch("derivative", index, z[5:7])[None, :]
+    jac = _switch_layer("dual_jacobian", index, weight, z[5:7])
     return jnp.where(vertex > 1e-3, -_principal_minors_min(jac), -1.0)
 
 
@@ -509,7 +524,7 @@ def _vertex_necessary() -> Claim:
     tanh = legendre.get("tanh")
     a = sp.nsolve(sp.Symbol("a") - 2 * sp.tanh(2 * sp.tanh(sp.Symbol("a"))), 1.9)
     other = {"u1": 0.0, "u2": 0.0, "v1": float(a), "v2": float(-2 * sp.tanh(a))}
-    weight = jnp.array([[0.0, 2.0], [2.0, 0.0]])
+    layer = Layer(jnp.array([[0.0, 2.0], [2.0, 0.0]]), jnp.zeros(2), None, tanh, "bregman")
 
     def symbolic() -> SymbolicOutcome:
         return disproved(
@@ -520,8 +535,7 @@ def _vertex_necessary() -> Claim:
 
     def violation(z: Array) -> Array:
         u, v = z[:2], z[2:]
-        fu = u + weight @ tanh.sigma(u)
-        fv = v + weight @ tanh.sigma(v)
+        fu, fv = F.dual_forward(layer, u), F.dual_forward(layer, v)
         apart = jnp.max(jnp.abs(u - v)) >= 1.0
         return jnp.where(apart, 1e-2 - jnp.max(jnp.abs(fu - fv)), -1.0)
 
