@@ -37,6 +37,8 @@ from IPython.display import Markdown, display
 
 import bregmalib.legendre as L
 from bregmalib import invert, lipschitz
+from bregmalib.nn import Layer
+from bregmalib.nn import functional as F
 
 start_time = time.perf_counter()
 PAIR = L.get("tanh")  # slope-restricted in [0, L_σ] = [0, 1] on all of ℝ
@@ -434,16 +436,17 @@ layers = {
 }
 verdicts = {}
 for label, weight in layers.items():
-    certificates = invert.certify(jnp.asarray(weight), PAIR)
+    layer = Layer(jnp.asarray(weight), jnp.zeros(4), None, PAIR, "bregman")
+    certificates = invert.certify_invertibility(layer)
     verdicts[label] = {k: c.verdict for k, c in certificates.items()}
     print(f"{label:<26}", verdicts[label])
 
 # %%
-assert verdicts["contraction (‖W‖ = 0.9)"]["contraction"] == invert.INVERTIBLE
-assert verdicts["monotone, ‖W‖ = 3"]["monotone"] == invert.INVERTIBLE
-assert verdicts["monotone, ‖W‖ = 3"]["contraction"] != invert.INVERTIBLE
-assert verdicts["folding, W = −1.5 vvᵀ"]["vertex"] == invert.NOT_INVERTIBLE
-assert verdicts["folding, W = −1.5 vvᵀ"]["monotone"] != invert.INVERTIBLE
+assert verdicts["contraction (‖W‖ = 0.9)"]["contraction"] == "invertible"
+assert verdicts["monotone, ‖W‖ = 3"]["monotone"] == "invertible"
+assert verdicts["monotone, ‖W‖ = 3"]["contraction"] != "invertible"
+assert verdicts["folding, W = −1.5 vvᵀ"]["vertex"] == "not_invertible"
+assert verdicts["folding, W = −1.5 vvᵀ"]["monotone"] != "invertible"
 
 # %% [markdown]
 # i-ResNet's log-determinant: the truncated power series with Hutchinson probes against the
@@ -451,10 +454,11 @@ assert verdicts["folding, W = −1.5 vvᵀ"]["monotone"] != invert.INVERTIBLE
 # where Residual Flows would use an unbiased Russian-roulette estimator instead).
 
 # %%
-weight = jnp.asarray(layers["contraction (‖W‖ = 0.9)"])
+contraction = Layer(jnp.asarray(layers["contraction (‖W‖ = 0.9)"]), jnp.zeros(4), None, PAIR,
+                    "bregman")
 u = jnp.asarray(rng.standard_normal(4))
-exact = float(jnp.linalg.slogdet(jnp.eye(4) + weight * PAIR.derivative(u)[None, :])[1])
-series = invert.series_log_det(weight, PAIR, u, jax.random.key(3), n_terms=30, n_probes=256)
+exact = float(F.dual_log_abs_det(contraction, u))
+series = invert.series_log_det(contraction, u, jax.random.key(3), n_terms=30, n_probes=256)
 print(
     f"exact {exact:.5f}, series {float(series.estimate):.5f} ± {float(series.standard_error):.5f}"
     f" (truncation ≤ {float(series.truncation_bound):.2e})"
