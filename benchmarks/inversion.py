@@ -34,12 +34,27 @@ from tqdm.auto import tqdm  # noqa: E402
 
 from bregmalib import invert as inv  # noqa: E402
 from bregmalib import legendre  # noqa: E402
+from bregmalib.nn import Layer  # noqa: E402
+from bregmalib.nn import functional as F  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WIDTH = 64
 TOL = 1e-10
 #: float64 rounding of the exact slogdet and of the summed series (|bias| is not measurable below)
 ROUNDING_FLOOR = 1e-12
+
+
+def bregman_layer(weight, bias, pair: legendre.LegendrePair) -> Layer:
+    """The square Bregman layer (W, b, V = I) in float64."""
+    weight = jnp.asarray(weight, jnp.float64)
+    b = jnp.zeros(weight.shape[0]) if bias is None else jnp.asarray(bias, jnp.float64)
+    return Layer(weight, b, None, pair, "bregman")
+
+
+def margins(layer: Layer, *conditions: str) -> dict:
+    """The margins of the named certificates of a layer."""
+    certs = inv.certify_invertibility(layer, conditions=conditions)
+    return {name: cert.margin for name, cert in certs.items()}
 
 
 def monotone_regime(pairs: list[str], norms: list[float], layers: int, starts: int) -> dict:
@@ -55,19 +70,21 @@ def monotone_regime(pairs: list[str], norms: list[float], layers: int, starts: i
                 b = rng.normal(size=(WIDTH, WIDTH)) / np.sqrt(WIDTH)
                 w = inv.monotone_weight_with_norm(a, b, pair, norm)
                 bias, u_true = rng.normal(size=WIDTH), 3.0 * rng.normal(size=WIDTH)
-                v = inv.dual_forward(w, bias, pair, u_true)
+                layer = bregman_layer(w, bias, pair)
+                v = F.dual_forward(layer, u_true)
                 u0 = 10.0 * rng.normal(size=(starts, WIDTH))
-                solve = jax.jit(jax.vmap(lambda s, w=w, b=bias, v=v, p=pair: inv.solve_dual(
-                    w, b, p, v, u0=s, tol=TOL, max_iter=100, throw=False)))
+                solve = jax.jit(jax.vmap(lambda s, layer=layer, v=v: inv.solve_dual(
+                    layer, v, u0=s, tol=TOL, max_iter=100, throw=False)))
                 newton = solve(u0)
-                fixed = inv.solve_dual(w, bias, pair, v, method="fixed_point", tol=TOL,
-                                       max_iter=1000, throw=False)
+                fixed = inv.solve_dual(layer, v, method="fixed_point", tol=TOL, max_iter=1000,
+                                       throw=False)
+                margin = margins(layer, "contraction", "monotone")
                 rows.append({
                     "activation": name,
                     "norm": norm,
                     "seed": seed,
-                    "contraction_margin": inv.contraction_certificate(w, pair).margin,
-                    "monotone_margin": inv.monotone_certificate(w, pair).margin,
+                    "contraction_margin": margin["contraction"],
+                    "monotone_margin": margin["monotone"],
                     "newton_max_iterations": int(newton.iterations.max()),
                     "newton_median_iterations": float(np.median(newton.iterations)),
                     "newton_max_residual": float(newton.residual.max()),
@@ -92,11 +109,11 @@ def monotone_regime(pairs: list[str], norms: list[float], layers: int, starts: i
     }
 
 
-def residual_curve(w, bias, pair, v, method: str, max_iter: int) -> list[tuple[int, float]]:
+def residual_curve(layer: Layer, v, method: str, max_iter: int) -> list[tuple[int, float]]:
     """(evaluations, residual) after each iteration, by re-running with a growing cap."""
     curve = []
     for cap in range(1, max_iter + 1):
-        r = inv.solve_dual(w, bias, pair, v, method=method, tol=TOL, max_iter=cap, throw=False)
+        r = inv.solve_dual(layer, v, method=method, tol=TOL, max_iter=cap, throw=False)
         curve.append((int(r.evaluations), float(r.residual)))
         if bool(r.converged):
             break
@@ -111,13 +128,14 @@ def contraction_regime(pairs: list[str], layers: int, starts: int) -> dict:
         for seed in range(layers):
             w = inv.contractive_weight(rng.normal(size=(WIDTH, WIDTH)), pair, coefficient=0.9)
             bias, u_true = rng.normal(size=WIDTH), 3.0 * rng.normal(size=WIDTH)
-            v = inv.dual_forward(w, bias, pair, u_true)
+            layer = bregman_layer(w, bias, pair)
+            v = F.dual_forward(layer, u_true)
             u0 = 3.0 * rng.normal(size=(starts, WIDTH))
             row = {"activation": name, "seed": seed,
-                   "lipschitz_times_norm": pair.lipschitz * float(inv.spectral_norm(w))}
+                   "lipschitz_times_norm": 1.0 - margins(layer, "contraction")["contraction"]}
             for method in ("newton", "fixed_point"):
-                solve = jax.jit(jax.vmap(lambda s, m=method, w=w, b=bias, v=v, p=pair:
-                                         inv.solve_dual(w, b, p, v, u0=s, method=m, tol=TOL,
+                solve = jax.jit(jax.vmap(lambda s, m=method, layer=layer, v=v:
+                                         inv.solve_dual(layer, v, u0=s, method=m, tol=TOL,
                                                         max_iter=2000, throw=False)))
                 result = jax.block_until_ready(solve(u0))
                 start = time.perf_counter()
@@ -131,7 +149,7 @@ def contraction_regime(pairs: list[str], layers: int, starts: int) -> dict:
                 }
             rows.append(row)
             if seed == 0:
-                curves[name] = {m: residual_curve(w, bias, pair, v, m, 400)
+                curves[name] = {m: residual_curve(layer, v, m, 400)
                                 for m in ("newton", "fixed_point")}
     return {"width": WIDTH, "starts_per_layer": starts, "rows": rows, "curves": curves}
 
@@ -143,7 +161,8 @@ def series_bias(coefficients: list[float], terms: list[int], probes: int) -> dic
     for c in coefficients:
         w = inv.contractive_weight(rng.normal(size=(WIDTH, WIDTH)), pair, coefficient=c)
         u = rng.normal(size=WIDTH)
-        exact = float(inv.dual_log_abs_det(w, pair, u))
+        layer = bregman_layer(w, None, pair)
+        exact = float(F.dual_log_abs_det(layer, u))
         a = np.asarray(w) * np.asarray(pair.derivative(u))[None, :]
         power, truncated = np.eye(WIDTH), 0.0
         exact_series = {}
@@ -152,7 +171,7 @@ def series_bias(coefficients: list[float], terms: list[int], probes: int) -> dic
             truncated += (-1) ** (k + 1) * np.trace(power) / k
             exact_series[k] = truncated
         for k in terms:
-            est = inv.series_log_det(w, pair, u, jax.random.key(k), n_terms=k, n_probes=probes)
+            est = inv.series_log_det(layer, u, jax.random.key(k), n_terms=k, n_probes=probes)
             rows.append({
                 "coefficient": c, "n_terms": k, "exact": exact,
                 "bias": exact_series[k] - exact,
@@ -174,17 +193,19 @@ def certificate_generality(n: int, scales: list[float], samples: int) -> dict:
     for s in tqdm(scales, desc="certificate generality"):
         counts = {"contraction": 0, "monotone": 0, "vertex": 0, "not_invertible": 0}
         for _ in range(samples):
-            certs = inv.certify(s * rng.normal(size=(n, n)) / np.sqrt(n), pair)
+            layer = bregman_layer(s * rng.normal(size=(n, n)) / np.sqrt(n), None, pair)
+            certs = inv.certify_invertibility(layer)
             for key in ("contraction", "monotone", "vertex"):
                 counts[key] += certs[key].holds
-            counts["not_invertible"] += certs["vertex"].verdict == inv.NOT_INVERTIBLE
+            counts["not_invertible"] += certs["vertex"].verdict == "not_invertible"
         rows.append({"scale": s, **{k: v / samples for k, v in counts.items()}})
     timing = []
     for size in (4, 8, 12, 14, 16):
         w = inv.monotone_weight_with_norm(rng.normal(size=(size, size)),
                                           rng.normal(size=(size, size)), pair, 3.0)
+        layer = bregman_layer(w, None, pair)
         start = time.perf_counter()
-        inv.vertex_certificate(w, pair)
+        inv.certify_invertibility(layer, conditions=("vertex",))
         timing.append({"n": size, "seconds": time.perf_counter() - start})
     return {"n": n, "samples": samples, "rows": rows, "exact_vertex_timing": timing}
 

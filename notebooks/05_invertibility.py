@@ -38,8 +38,16 @@ import numpy as np
 from bregmalib import invert as inv
 from bregmalib import legendre
 from bregmalib.invert import _theorems
+from bregmalib.nn import Layer
+from bregmalib.nn import functional as F
 
 tanh = legendre.get("tanh")
+
+
+def bregman_layer(w, b=None) -> Layer:
+    """The square tanh Bregman layer (W, b, V = I)."""
+    w = jnp.asarray(w)
+    return Layer(w, jnp.zeros(w.shape[0]) if b is None else jnp.asarray(b), None, tanh, "bregman")
 
 # %% [markdown]
 # ## Certificates on the 2×2 examples
@@ -52,13 +60,13 @@ examples = {
     "W2": 5.0 * np.eye(2),
     "W3": np.array([[0.0, 2.0], [2.0, 0.0]]),
 }
-for label, w in examples.items():
-    certs = inv.certify(w, tanh)
-    print(label, {k: (c.verdict, round(c.margin, 3)) for k, c in certs.items()})
-certs = {label: inv.certify(w, tanh) for label, w in examples.items()}
+layers = {label: bregman_layer(w) for label, w in examples.items()}
+certs = {label: inv.certify_invertibility(layer) for label, layer in layers.items()}
+for label, by_condition in certs.items():
+    print(label, {k: (c.verdict, round(c.margin, 3)) for k, c in by_condition.items()})
 assert certs["W1"]["vertex"].holds and not certs["W1"]["monotone"].holds
 assert certs["W2"]["monotone"].holds and not certs["W2"]["contraction"].holds
-assert certs["W3"]["vertex"].verdict == inv.NOT_INVERTIBLE
+assert certs["W3"]["vertex"].verdict == "not_invertible"
 
 # %% [markdown]
 # ## The theorems, checked twice (symbolic route and numeric search)
@@ -96,14 +104,14 @@ axes[0].axhline(1.0, color="k", lw=0.5)
 axes[0].set(xlabel="x", ylabel="T(x)", title="sin on ℝ, w = 1/2: not monotone")
 grid = np.linspace(-3, 3, 61)
 uu = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
-image = jax.vmap(lambda u: inv.dual_forward(examples["W3"], jnp.zeros(2), tanh, u))(uu)
+image = jax.vmap(lambda u: F.dual_forward(layers["W3"], u))(uu)
 axes[1].scatter(image[:, 0], image[:, 1], s=1, c=uu[:, 0], cmap="coolwarm")
 axes[1].plot([0], [0], "k*", ms=12, label="F(0, 0) = F(a, −2 tanh a)")
 axes[1].set(title="F for W3: the image folds over itself", xlabel="F₁", ylabel="F₂")
 axes[1].legend()
 plt.show()
 other = jnp.array([a, -2.0 * np.tanh(a)])
-assert float(jnp.max(jnp.abs(inv.dual_forward(examples["W3"], jnp.zeros(2), tanh, other)))) < 1e-12
+assert float(jnp.max(jnp.abs(F.dual_forward(layers["W3"], other)))) < 1e-12
 assert t_sin[-1] < t_sin.max() - 0.1
 
 # %% [markdown]
@@ -117,16 +125,17 @@ n = 64
 w = inv.monotone_weight_with_norm(rng.normal(size=(n, n)) / 8, rng.normal(size=(n, n)) / 8, tanh,
                                   10.0)
 b, u_true = rng.normal(size=n), 3.0 * rng.normal(size=n)
-v = inv.dual_forward(w, b, tanh, u_true)
-print({k: round(c.margin, 3) for k, c in inv.certify(w, tanh).items()})
+layer = bregman_layer(w, b)
+v = F.dual_forward(layer, u_true)
+print({k: round(c.margin, 3) for k, c in inv.certify_invertibility(layer).items()})
 curves = {}
 for method in ("newton", "fixed_point"):
     curves[method] = [
-        float(inv.solve_dual(w, b, tanh, v, method=method, max_iter=k, throw=False).residual)
+        float(inv.solve_dual(layer, v, method=method, max_iter=k, throw=False).residual)
         for k in range(1, 16)
     ]
 starts = 10.0 * rng.normal(size=(100, n))
-newton = jax.vmap(lambda s: inv.solve_dual(w, b, tanh, v, u0=s, throw=False))(starts)
+newton = jax.vmap(lambda s: inv.solve_dual(layer, v, u0=s, throw=False))(starts)
 print("Newton from 100 starts: max iterations", int(newton.iterations.max()),
       "max residual", float(newton.residual.max()))
 plt.semilogy(range(1, 16), curves["newton"], "o-", label="damped Newton")
@@ -146,26 +155,26 @@ assert float(newton.residual.max()) <= 1e-10
 # %%
 # the primal path needs unsaturated outputs (tanh(z) rounds to ±1 for |z| > 19 in float64), so
 # the primal round trip uses a 16-d monotone layer with ‖W‖₂ = 3; the dual one the layer above.
-dual_back = inv.solve_dual(w, b, tanh, v)
+dual_back = inv.solve_dual(layer, v)
 print("dual round trip ‖F⁻¹(F(u)) − u‖∞ =", float(jnp.max(jnp.abs(dual_back.dual - u_true))))
 assert float(jnp.max(jnp.abs(dual_back.dual - u_true))) <= 1e-9
 w16 = inv.monotone_weight_with_norm(rng.normal(size=(16, 16)) / 4, rng.normal(size=(16, 16)) / 4,
                                     tanh, 3.0)
+layer16 = bregman_layer(w16, 0.1 * b[:16])
 x = rng.uniform(-0.9, 0.9, size=16)
-y = inv.layer_forward(w16, 0.1 * b[:16], tanh, x)
-back = inv.invert_layer(w16, 0.1 * b[:16], tanh, y)
+y = F.forward(layer16, x)
+back = inv.invert(layer16, y)
 round_trip = float(jnp.max(jnp.abs(back.primal - x)))
 print("primal round trip ‖T⁻¹(T(x)) − x‖∞ =", round_trip, "; max |y| =", float(jnp.abs(y).max()))
 assert round_trip <= 1e-9
 
-w1 = examples["W1"]
 x2 = jnp.array([0.3, -0.7])
-y2 = inv.layer_forward(w1, jnp.zeros(2), tanh, x2)
-assert float(jnp.max(jnp.abs(inv.invert_layer(w1, jnp.zeros(2), tanh, y2).primal - x2))) <= 1e-9
+y2 = F.forward(layers["W1"], x2)
+assert float(jnp.max(jnp.abs(inv.invert(layers["W1"], y2).primal - x2))) <= 1e-9
 
-small, xs8 = w16[:8, :8], x[:8]
-formula = inv.log_abs_det_jacobian(small, b[:8], tanh, xs8)
-jacobian = jax.jacfwd(lambda z: inv.layer_forward(small, b[:8], tanh, z))(xs8)
+small, xs8 = bregman_layer(w16[:8, :8], b[:8]), x[:8]
+formula = inv.log_abs_det(small, xs8)
+jacobian = jax.jacfwd(lambda z: F.forward(small, z))(xs8)
 autodiff = jnp.linalg.slogdet(jacobian)[1]
 print("log|det J|: formula", float(formula), "autodiff", float(autodiff))
 assert abs(float(formula) - float(autodiff)) <= 1e-9
@@ -176,11 +185,11 @@ assert abs(float(formula) - float(autodiff)) <= 1e-9
 # series is biased, and the bias is within the bound $n q^{K+1}/((K+1)(1-q))$, $q = \|A\|_2$.
 
 # %%
-wc = inv.contractive_weight(rng.normal(size=(n, n)), tanh, coefficient=0.9)
+contractive = bregman_layer(inv.contractive_weight(rng.normal(size=(n, n)), tanh, coefficient=0.9))
 uc = rng.normal(size=n)
-exact = float(inv.dual_log_abs_det(wc, tanh, uc))
+exact = float(F.dual_log_abs_det(contractive, uc))
 terms = [1, 2, 4, 8, 16, 32]
-estimates = [inv.series_log_det(wc, tanh, uc, jax.random.key(k), n_terms=k, n_probes=64)
+estimates = [inv.series_log_det(contractive, uc, jax.random.key(k), n_terms=k, n_probes=64)
              for k in terms]
 errors = [abs(float(e.estimate) - exact) for e in estimates]
 bounds = [float(e.truncation_bound) + 3 * float(e.standard_error) for e in estimates]

@@ -66,8 +66,9 @@ plt.show()
 
 # %%
 bregman = fits["Bregman flow"].flow
-margins = [inv.monotone_certificate(w, bregman.pair).margin for w in bregman.weights()]
-norms = [float(inv.spectral_norm(w)) for w in bregman.weights()]
+report = inv.certify_invertibility(bregman.network(), conditions=("monotone",))
+margins = [entry["certificates"]["monotone"].margin for entry in report]
+norms = [float(jnp.linalg.norm(w, ord=2)) for w in bregman.weights()]
 print(f"monotone margins ≥ {min(margins):.3f}; spectral norms up to {max(norms):.2f}")
 assert min(margins) >= bregman.margin - 1e-9
 
