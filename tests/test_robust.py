@@ -35,6 +35,20 @@ def _toy(version: str, activation: str = "sigmoid", seed: int = 0, scale: float 
     return eqx.tree_at(lambda m: m.head_weight, model, scale * model.head_weight)
 
 
+def _predict(model, x: jax.Array) -> np.ndarray:
+    return np.asarray(jax.vmap(model)(x)).argmax(axis=1)
+
+
+def _margin_loss(model, x: jax.Array, y: jax.Array) -> np.ndarray:
+    """max_{j≠y} f_j(x) − f_y(x), computed in NumPy from the logits."""
+    logits = np.asarray(jax.vmap(model)(x))
+    rows = np.arange(len(logits))
+    own = logits[rows, np.asarray(y)]
+    others = logits.copy()
+    others[rows, np.asarray(y)] = -np.inf
+    return others.max(axis=1) - own
+
+
 def _points(seed: int, n: int = 24, dim: int = 4) -> tuple[jax.Array, jax.Array]:
     rng = np.random.default_rng(seed)
     return jnp.asarray(rng.uniform(0.1, 0.9, (n, dim))), jnp.asarray(rng.integers(0, 3, n))
@@ -51,9 +65,11 @@ def test_attacks_stay_in_the_allowed_set(version: str, norm: str) -> None:
     ):
         assert bool(jnp.all(DOMAIN.contains(result.x)))
         assert bool(jnp.all(distance(result.x, x, norm) <= eps * (1 + 1e-12)))
-        assert bool(jnp.all(jnp.isfinite(result.loss)))
+        np.testing.assert_allclose(result.loss, _margin_loss(model, result.x, y), rtol=1e-12)
+        np.testing.assert_array_equal(result.broken, _predict(model, result.x) != np.asarray(y))
     noisy = gaussian_noise(model, x, y, 1.0, DOMAIN, draws=3)
     assert bool(jnp.all(DOMAIN.contains(noisy.x)))
+    np.testing.assert_allclose(noisy.loss, _margin_loss(model, noisy.x, y), rtol=1e-12)
 
 
 @settings(max_examples=20, deadline=None)
@@ -87,16 +103,73 @@ def test_pgd_reaches_the_exact_optimum_of_a_linear_model(norm: str) -> None:
     np.testing.assert_allclose(result.loss, optimum, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("version", ["standard", "bregman"])
-def test_pgd_at_least_as_strong_as_fgsm(version: str) -> None:
-    model = _toy(version, scale=8.0)
-    x, y = _points(2, n=32)
-    for norm, eps in (("linf", 0.1), ("l2", 0.2)):
-        one = fgsm(model, x, y, eps, DOMAIN, norm=norm)
-        many = pgd(model, x, y, eps, DOMAIN, norm=norm, steps=20, restarts=2)
-        assert bool(jnp.all(many.loss >= one.loss))
-        assert many.accuracy <= one.accuracy
-    assert 0.0 <= noise_accuracy(model, x, y, 0.1, DOMAIN, draws=2) <= 1.0
+def _one_neuron(w: np.ndarray, b: float, h: float, c: tuple[float, float]):
+    """A standard tanh MLP with one hidden unit s = wᵀx + b and head (h, −h), bias c."""
+    model = make_mlp("tanh", (w.size, 1), 2, "standard", key=jax.random.key(0), dtype=jnp.float64)
+    model = eqx.tree_at(lambda m: m.hidden[0].weight, model, jnp.asarray(w[None, :]))
+    model = eqx.tree_at(lambda m: m.hidden[0].bias, model, jnp.asarray([b]))
+    model = eqx.tree_at(lambda m: m.head_weight, model, jnp.asarray([[h], [-h]]))
+    return eqx.tree_at(lambda m: m.head_bias, model, jnp.asarray(c))
+
+
+def _farthest_along(x: np.ndarray, d: np.ndarray, eps: float, domain: InputDomain) -> np.ndarray:
+    """argmax of dᵀz over the ℓ₂ ball of radius ε around x ∩ the box: z = clip(x + t·d) with the
+    largest t keeping ‖z − x‖₂ ≤ ε (KKT), found by bisection on t."""
+
+    def step(t: float) -> np.ndarray:
+        return np.clip(x + t * d, domain.lower, domain.upper)
+
+    low, high = 0.0, 1e3
+    for _ in range(200):
+        mid = (low + high) / 2
+        low, high = (mid, high) if np.linalg.norm(step(mid) - x) <= eps else (low, mid)
+    return step(low)
+
+
+def test_pgd_finds_the_worst_point_of_one_neuron_where_the_box_binds() -> None:
+    """f₀ − f₁ = 3·tanh(wᵀx + b) + 0.2 is monotone along w, so the worst ℓ₂ perturbation moves
+        wᵀx as far as the ball ∩ box allow towards the other class (`_farthest_along`). Near the
+        box's faces the FGSM point (ball step, then clipping) falls short of it; PGD, whose iterates
+    are projected onto the ball and then the box (not exactly onto their intersection), must close
+    90 % of that gap and never pass the optimum."""
+    w = np.array([0.6, -0.3, 0.2, 0.5])
+    model = _one_neuron(w, 0.05, 1.5, (0.1, -0.1))
+    rng = np.random.default_rng(5)
+    x = rng.uniform(DOMAIN.lower, DOMAIN.upper, (40, 4))
+    x[:, 0] = np.where(x[:, 0] < 0.5, DOMAIN.lower + 0.02, DOMAIN.upper - 0.02)
+    y = _predict(model, jnp.asarray(x))
+    eps = 0.4
+    worst = np.stack(
+        [
+            _farthest_along(row, w if label == 1 else -w, eps, DOMAIN)
+            for row, label in zip(x, y, strict=True)
+        ]
+    )
+    optimum = _margin_loss(model, jnp.asarray(worst), jnp.asarray(y))
+    clean = _margin_loss(model, jnp.asarray(x), jnp.asarray(y))
+    one = fgsm(model, jnp.asarray(x), jnp.asarray(y), eps, DOMAIN, norm="l2")
+    found = pgd(model, jnp.asarray(x), jnp.asarray(y), eps, DOMAIN, norm="l2", steps=60)
+    assert bool(jnp.all(DOMAIN.contains(found.x)))
+    assert bool(jnp.all(distance(found.x, jnp.asarray(x), "l2") <= eps * (1 + 1e-12)))
+    assert np.all(np.asarray(found.loss) > clean)
+    shortfall, fgsm_shortfall = optimum - np.asarray(found.loss), optimum - np.asarray(one.loss)
+    assert np.all(shortfall >= -1e-12)
+    assert np.sum(fgsm_shortfall > 1e-2) >= 5
+    assert np.all(shortfall <= 0.1 * fgsm_shortfall + 1e-9)
+
+
+def test_noise_accuracy_counts_correct_predictions() -> None:
+    """At σ = 0 both noise attacks return the clean accuracy, counted here from the logits; at
+    σ > 0 the worst of the draws is never more accurate than their average."""
+    model = _toy("bregman", scale=8.0)
+    x, y = _points(6, n=40)
+    clean = np.count_nonzero(_predict(model, x) == np.asarray(y)) / 40
+    assert noise_accuracy(model, x, y, 0.0, DOMAIN, draws=2) == pytest.approx(clean, abs=1e-15)
+    assert gaussian_noise(model, x, y, 0.0, DOMAIN, draws=2).accuracy == pytest.approx(clean)
+    key = jax.random.key(3)
+    mean = noise_accuracy(model, x, y, 0.3, DOMAIN, draws=6, key=key)
+    worst = gaussian_noise(model, x, y, 0.3, DOMAIN, draws=6, key=key).accuracy
+    assert worst <= mean < clean
 
 
 def test_one_neuron_radius_is_sound_and_tight() -> None:
@@ -126,19 +199,31 @@ def test_one_neuron_radius_is_sound_and_tight() -> None:
 
 
 @pytest.mark.parametrize("version", ["standard", "euclidean", "bregman"])
-def test_no_certified_point_is_broken(version: str) -> None:
+def test_certified_radii_lie_below_every_adversarial_distance(version: str) -> None:
+    """No point is broken by PGD within its certified radius, the radius never exceeds the
+    distance to an adversarial example found (ℓ₂, and ℓ∞ through ρ/√n), misclassified points get
+    0, and certified accuracy counts correct points with radius ≥ r."""
     model = _toy(version, scale=8.0)
-    x, y = _points(4, n=24)
-    y = jnp.asarray(jax.vmap(model)(x).argmax(-1))  # classified correctly by construction
+    x, _ = _points(4, n=24)
+    predicted = _predict(model, x)
+    y = predicted.copy()
+    y[:5] = (y[:5] + 1) % 3
+    y = jnp.asarray(y)
     cert = certify(model, x, y, DOMAIN, local_radius=0.05)
-    assert np.all(cert.radius >= cert.radius_global)
+    np.testing.assert_array_equal(cert.correct, predicted == np.asarray(y))
+    assert np.all(cert.radius[:5] == 0)
     assert np.all(cert.radius[cert.radius > cert.radius_global] <= 0.05)
-    radii = np.quantile(cert.radius, [0.25, 0.5, 0.75])
-    for r in radii:
+    for r in np.quantile(cert.radius[5:], [0.25, 0.5, 0.75]):
         attack = pgd(model, x, y, float(r), DOMAIN, norm="l2", steps=20, restarts=2)
         certified = cert.radius >= r
         assert certified.any()
-        assert not np.any(np.asarray(attack.broken) & certified)
-        assert certified_accuracy(cert, float(r)) == pytest.approx(certified.mean())
-    wide = pgd(model, x, y, 0.3, DOMAIN, norm="l2", steps=20, restarts=2)
-    assert bool(jnp.any(wide.broken))  # the attack is not vacuous on this model
+        assert not np.any(np.asarray(attack.broken)[5:] & certified[5:])
+        hits = np.count_nonzero((predicted == np.asarray(y)) & certified)
+        assert certified_accuracy(cert, float(r)) == pytest.approx(hits / 24, abs=1e-15)
+    for norm, radius, eps in (("l2", cert.radius, 0.3), ("linf", cert.radius_linf, 0.15)):
+        wide = pgd(model, x, y, eps, DOMAIN, norm=norm, steps=20, restarts=2)
+        broken = np.array(wide.broken)
+        broken[:5] = False
+        assert broken.sum() >= 3  # the attack is not vacuous on this model
+        found = np.asarray(distance(wide.x, x, norm))
+        assert np.all(radius[broken] <= found[broken])

@@ -14,9 +14,14 @@ from collections.abc import Callable
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 
-from bregmalib.robust._domain import InputDomain, check_norm, project
+from bregmalib.robust._domain import InputDomain, Norm, check_norm, project
+
+#: a model's logits for one example: an `bregmalib.nn.MLP` or `~bregmalib.nn.ResNet`, or any
+#: function x ↦ f(x)
+Classifier = Callable[[Array], Array]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,17 +35,18 @@ class AttackResult:
     @property
     def accuracy(self) -> float:
         """Fraction of examples still classified correctly."""
-        return float(1.0 - jnp.mean(self.broken))
+        broken = np.asarray(self.broken)
+        return float(np.count_nonzero(~broken) / broken.size)
 
 
-def margin_loss(model: Callable[[Array], Array], x: Array, y: Array) -> Array:
+def margin_loss(model: Classifier, x: Array, y: Array) -> Array:
     """max_{j≠y} f_j(x) − f_y(x) for one example: > 0 exactly when x is misclassified."""
     logits = model(x)
     other = jnp.max(jnp.where(jnp.arange(logits.shape[0]) == y, -jnp.inf, logits))
     return other - logits[y]
 
 
-def _cross_entropy(model: Callable[[Array], Array], x: Array, y: Array) -> Array:
+def _cross_entropy(model: Classifier, x: Array, y: Array) -> Array:
     return -jax.nn.log_softmax(model(x))[y]
 
 
@@ -50,7 +56,7 @@ def _check_eps(eps: float) -> float:
     return float(eps)
 
 
-def _direction(grad: Array, norm: str) -> Array:
+def _direction(grad: Array, norm: Norm) -> Array:
     """The steepest-ascent unit step: sign(g) in ℓ∞, g/‖g‖₂ in ℓ₂ (batched, last axis)."""
     if norm == "linf":
         return jnp.sign(grad)
@@ -58,13 +64,13 @@ def _direction(grad: Array, norm: str) -> Array:
 
 
 def fgsm(
-    model: Callable[[Array], Array],
+    model: Classifier,
     x: Array,
     y: Array,
     eps: float,
     domain: InputDomain,
     *,
-    norm: str = "linf",
+    norm: Norm = "linf",
 ) -> AttackResult:
     """One step x + ε·dir(∇ₓ CE(f(x), y)), projected; ``x`` of shape (batch, n)."""
     eps, norm = _check_eps(eps), check_norm(norm)
@@ -74,14 +80,14 @@ def fgsm(
 
 @eqx.filter_jit
 def _fgsm_step(
-    model: Callable[[Array], Array], x: Array, y: Array, eps: Array, norm: str, domain: InputDomain
+    model: Classifier, x: Array, y: Array, eps: Array, norm: Norm, domain: InputDomain
 ) -> tuple[Array, Array]:
     grad = jax.vmap(jax.grad(lambda a, b: _cross_entropy(model, a, b)))(x, y)
     z = project(x + eps * _direction(grad, norm), x, eps, norm, domain)
     return z, jax.vmap(lambda a, b: margin_loss(model, a, b))(z, y)
 
 
-def _random_start(key: Array, x: Array, eps: float, norm: str, domain: InputDomain) -> Array:
+def _random_start(key: Array, x: Array, eps: float, norm: Norm, domain: InputDomain) -> Array:
     if norm == "linf":
         noise = jax.random.uniform(key, x.shape, x.dtype, -eps, eps)
     else:
@@ -95,12 +101,12 @@ def _random_start(key: Array, x: Array, eps: float, norm: str, domain: InputDoma
 
 @eqx.filter_jit
 def _pgd_run(
-    model: Callable[[Array], Array],
+    model: Classifier,
     x: Array,
     y: Array,
     start: Array,
     eps: Array,
-    norm: str,
+    norm: Norm,
     domain: InputDomain,
     steps: int,
     step_size: Array,
@@ -128,13 +134,13 @@ def _pgd_run(
 
 
 def pgd(
-    model: Callable[[Array], Array],
+    model: Classifier,
     x: Array,
     y: Array,
     eps: float,
     domain: InputDomain,
     *,
-    norm: str = "linf",
+    norm: Norm = "linf",
     steps: int = 20,
     restarts: int = 1,
     step_size: float | None = None,
@@ -178,7 +184,7 @@ def _noisy_copies(
 
 
 def gaussian_noise(
-    model: Callable[[Array], Array],
+    model: Classifier,
     x: Array,
     y: Array,
     sigma: float,
@@ -200,7 +206,7 @@ def gaussian_noise(
 
 
 def noise_accuracy(
-    model: Callable[[Array], Array],
+    model: Classifier,
     x: Array,
     y: Array,
     sigma: float,
@@ -211,7 +217,9 @@ def noise_accuracy(
 ) -> float:
     """Mean accuracy over ``draws`` Gaussian perturbations N(0, σ²I) of every example, clipped
     into the data segment."""
-    correct = []
-    for z in _noisy_copies(x, sigma, domain, draws, key):
-        correct.append(jnp.mean(jax.vmap(model)(z).argmax(-1) == y))
-    return float(jnp.mean(jnp.asarray(correct)))
+    labels = np.asarray(y)
+    hits = [
+        np.count_nonzero(np.asarray(jax.vmap(model)(z).argmax(-1)) == labels)
+        for z in _noisy_copies(x, sigma, domain, draws, key)
+    ]
+    return sum(hits) / (draws * labels.size)

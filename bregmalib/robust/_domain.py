@@ -4,11 +4,14 @@ segment [lower, upper]ⁿ, which lies inside the activation's interval I (so σ�
 from __future__ import annotations
 
 import dataclasses
+from typing import Literal, get_args
 
 import jax.numpy as jnp
 from jax import Array
 
-NORMS: tuple[str, ...] = ("linf", "l2")
+#: the norms of an attack's ball: ℓ∞ or ℓ₂
+Norm = Literal["linf", "l2"]
+NORMS: tuple[Norm, ...] = get_args(Norm)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,14 +42,14 @@ def input_domain(data: object) -> InputDomain:
     return InputDomain(float(scaler.target_low), float(scaler.target_high))
 
 
-def check_norm(norm: str) -> str:
+def check_norm(norm: object) -> Norm:
     """``norm`` if it is one of `NORMS`, else ValueError."""
-    if norm not in NORMS:
+    if not isinstance(norm, str) or norm not in NORMS:
         raise ValueError(f"unknown norm {norm!r}; expected one of {list(NORMS)}")
-    return norm
+    return norm  # type: ignore[return-value]
 
 
-def project(x: Array, center: Array, eps: float, norm: str, domain: InputDomain) -> Array:
+def project(x: Array, center: Array, eps: float | Array, norm: Norm, domain: InputDomain) -> Array:
     """A point of {‖x − center‖ ≤ ε} ∩ [lower, upper]ⁿ: the ball projection, then clipping.
 
     Clipping is the projection onto a box that contains ``center``, hence nonexpansive and
@@ -61,7 +64,7 @@ def project(x: Array, center: Array, eps: float, norm: str, domain: InputDomain)
     return domain.clip(center + delta)
 
 
-def distance(x: Array, center: Array, norm: str) -> Array:
+def distance(x: Array, center: Array, norm: Norm) -> Array:
     """‖x − center‖ in ``norm`` over the last axis."""
     delta = x - center
     if check_norm(norm) == "linf":
