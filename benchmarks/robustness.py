@@ -43,19 +43,13 @@ from scipy.stats import spearmanr  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from bregmalib.data import Dataset, load_digits  # noqa: E402
-from bregmalib.lipschitz import (  # noqa: E402
-    as_network,
-    best_lower,
-    lower_bounds,
-    make_box,
-)
-from bregmalib.nn import MLP, Version, make_mlp  # noqa: E402
+from bregmalib.lipschitz import best_lower, lower_bounds, make_box  # noqa: E402
+from bregmalib.nn import MLP, Version, as_network, make_mlp  # noqa: E402
 from bregmalib.robust import (  # noqa: E402
     Certificates,
     InputDomain,
     certify,
     input_domain,
-    local_box,
     noise_accuracy,
     pgd,
 )
@@ -123,7 +117,7 @@ def lipschitz_figures(
     half = LOCAL_HALF_WIDTH * length
     local_lower = [
         best_lower(
-            lower_bounds(net, local_box(row, half, domain), restarts=2, steps=30, key=k)
+            lower_bounds(net, domain.box_around(row, half), restarts=2, steps=30, key=k)
         ).value
         for row, k in zip(x[:n_local], jax.random.split(k2, n_local), strict=True)
     ]

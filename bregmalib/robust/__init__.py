@@ -10,32 +10,23 @@ from bregmalib.robust._attacks import (
     AttackResult,
     fgsm,
     gaussian_noise,
-    margin_loss,
     noise_accuracy,
     pgd,
 )
-from bregmalib.robust._certify import (
-    Certificates,
-    certified_accuracy,
-    certify,
-    local_box,
-    margins,
-)
-from bregmalib.robust._domain import NORMS, InputDomain, distance, input_domain, project
+from bregmalib.robust._certify import Certificates, certified_accuracy, certify, margins
+from bregmalib.robust._domain import InputDomain, Norm, distance, input_domain, project
 
 __all__ = [
-    "NORMS",
     "AttackResult",
     "Certificates",
     "InputDomain",
+    "Norm",
     "certified_accuracy",
     "certify",
     "distance",
     "fgsm",
     "gaussian_noise",
     "input_domain",
-    "local_box",
-    "margin_loss",
     "margins",
     "noise_accuracy",
     "pgd",

@@ -10,16 +10,18 @@ in that box, and the box ∩ the segment is convex. An ℓ₂ radius ρ certifie
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Sequence
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
-from bregmalib.lipschitz import Box, as_network, best_bound, make_box, upper_bounds
+from bregmalib.lipschitz import best_bound, make_box, upper_bounds
+from bregmalib.nn import Network, NetworkLike, as_network
+from bregmalib.nn.functional import coordinates_from_input, network_output
 from bregmalib.robust._attacks import margin_loss
-from bregmalib.robust._domain import InputDomain
+from bregmalib.robust._domain import InputDomain, Norm, check_norm
 
 #: relative safety factor against rounding in the margin and in the bound
 ROUNDING = 1e-9
@@ -46,19 +48,22 @@ class Certificates:
         return self.radius / np.sqrt(self.n_features)
 
 
-def _float64(model: Any) -> Any:
-    return jax.tree_util.tree_map(
-        lambda a: a.astype(jnp.float64) if eqx.is_inexact_array(a) else a, model
-    )
-
-
-def margins(model: Any, x: Any, y: Any) -> np.ndarray:
-    """f_y(x) − max_{j≠y} f_j(x) per example, in float64 (needs ``jax_enable_x64``)."""
+def _network64(model: NetworkLike) -> Network:
     if not jax.config.jax_enable_x64:
         raise RuntimeError("certification needs float64: jax.config.update('jax_enable_x64', True)")
-    model64 = _float64(model)
-    x64, y = jnp.asarray(x, jnp.float64), jnp.asarray(y)
-    return -np.asarray(jax.vmap(lambda a, b: margin_loss(model64, a, b))(x64, y))
+    return as_network(model, dtype=jnp.float64)
+
+
+def _margins(net: Network, x: np.ndarray, y: ArrayLike) -> np.ndarray:
+    t = coordinates_from_input(net, jnp.asarray(x, jnp.float64))
+    loss = jax.vmap(lambda a, b: margin_loss(lambda u: network_output(net, u), a, b))
+    return -np.asarray(loss(t, jnp.asarray(y)))
+
+
+def margins(model: NetworkLike, x: ArrayLike, y: ArrayLike) -> np.ndarray:
+    """f_y(x) − max_{j≠y} f_j(x) per example (rows of ``x``), in float64 (needs
+    ``jax_enable_x64``)."""
+    return _margins(_network64(model), np.asarray(x, np.float64), y)
 
 
 def _radius(margin: np.ndarray, lipschitz: np.ndarray | float) -> np.ndarray:
@@ -68,22 +73,17 @@ def _radius(margin: np.ndarray, lipschitz: np.ndarray | float) -> np.ndarray:
     return np.where(margin > 0, radius * (1 - ROUNDING), 0.0)
 
 
-def local_box(x: np.ndarray, half_width: float, domain: InputDomain) -> Box:
-    """The box x ± half_width intersected with the data segment."""
-    x = np.asarray(x, np.float64)
-    return Box(np.maximum(x - half_width, domain.lower), np.minimum(x + half_width, domain.upper))
-
-
 def certify(
-    model: Any,
-    x: Any,
-    y: Any,
+    model: NetworkLike,
+    x: ArrayLike,
+    y: ArrayLike,
     domain: InputDomain,
     *,
     local_radius: float | None = None,
-    methods: Any = None,
+    methods: Sequence[str] | None = None,
 ) -> Certificates:
-    """Certified ℓ₂ radii of ``model`` (a ``bregmalib.nn.MLP``) at the rows of ``x``.
+    """Certified ℓ₂ radii of ``model`` (an MLP, a `Network`, a `Dense` or a `Layer`) at the rows
+    of ``x``.
 
     Global: margin / (√2·L) with L the best upper bound of ``bregmalib.lipschitz`` on the data
     segment [lower, upper]ⁿ. With ``local_radius`` r: also min(r, margin / (√2·L_r)) with L_r the
@@ -93,8 +93,8 @@ def certify(
     x = np.asarray(x, np.float64)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (batch, n), got {x.shape}")
-    net = as_network(model, dtype=jnp.float64)
-    margin = margins(model, x, y)
+    net = _network64(model)
+    margin = _margins(net, x, y)
     glob = best_bound(
         upper_bounds(net, make_box(net, (domain.lower, domain.upper)), methods=methods)
     )
@@ -105,7 +105,7 @@ def certify(
         local = np.array(
             [
                 best_bound(
-                    upper_bounds(net, local_box(row, local_radius, domain), methods=methods)
+                    upper_bounds(net, domain.box_around(row, local_radius), methods=methods)
                 ).value
                 for row in x
             ]
@@ -125,9 +125,7 @@ def certify(
     )
 
 
-def certified_accuracy(certificates: Certificates, radius: float, *, norm: str = "l2") -> float:
+def certified_accuracy(certificates: Certificates, radius: float, *, norm: Norm = "l2") -> float:
     """Fraction of examples classified correctly with certified radius ≥ ``radius``."""
-    if norm not in ("l2", "linf"):
-        raise ValueError(f"unknown norm {norm!r}; expected 'l2' or 'linf'")
-    radii = certificates.radius if norm == "l2" else certificates.radius_linf
+    radii = certificates.radius if check_norm(norm) == "l2" else certificates.radius_linf
     return float(np.mean(certificates.correct & (radii >= radius)))

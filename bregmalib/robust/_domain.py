@@ -7,7 +7,11 @@ import dataclasses
 from typing import Literal, get_args
 
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
+from jax.typing import ArrayLike
+
+from bregmalib.lipschitz import Box
 
 #: the norms of an attack's ball: ℓ∞ or ℓ₂
 Norm = Literal["linf", "l2"]
@@ -28,6 +32,14 @@ class InputDomain:
     def clip(self, x: Array) -> Array:
         """x clipped coordinatewise into [lower, upper]."""
         return jnp.clip(x, self.lower, self.upper)
+
+    def box_around(self, center: ArrayLike, half_width: float) -> Box:
+        """The box center ± half_width intersected with the segment (for local bounds)."""
+        center = np.asarray(center, np.float64)
+        return Box(
+            np.maximum(center - half_width, self.lower),
+            np.minimum(center + half_width, self.upper),
+        )
 
     def contains(self, x: Array) -> Array:
         """True where every coordinate of x (last axis) lies in [lower, upper]."""
