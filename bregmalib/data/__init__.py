@@ -7,7 +7,6 @@ from bregmalib.data._datasets import (
     load_dataset,
     load_digits,
     load_two_spirals,
-    two_spirals_raw,
 )
 from bregmalib.data._density import (
     DENSITIES,
@@ -16,12 +15,7 @@ from bregmalib.data._density import (
     sample_density,
     two_moons,
 )
-from bregmalib.data._scale import (
-    DEFAULT_MARGIN,
-    IntervalScaler,
-    fit_scaler,
-    target_segment,
-)
+from bregmalib.data._scale import DEFAULT_MARGIN, IntervalScaler, fit_scaler, target_segment
 
 __all__ = [
     "DATASETS",
@@ -38,5 +32,4 @@ __all__ = [
     "sample_density",
     "target_segment",
     "two_moons",
-    "two_spirals_raw",
 ]
