@@ -29,18 +29,15 @@ import numpy as np  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from bregmalib.data import load_digits, target_segment  # noqa: E402
-from bregmalib.lipschitz import (  # noqa: E402
-    as_network,
-    ascend_jacobian,
+from bregmalib.lipschitz import lipschitz_report, make_box  # noqa: E402
+from bregmalib.lipschitz._lower import ascend_jacobian  # noqa: E402
+from bregmalib.lipschitz._upper import (  # noqa: E402
+    _eclipse_fast_value,
     eclipse_fast,
-    lipschitz_report,
-    natural_box,
-    network_from_arrays,
     norm_product,
     telescoping,
 )
-from bregmalib.lipschitz._upper import _eclipse_fast_value  # noqa: E402
-from bregmalib.nn import make_mlp  # noqa: E402
+from bregmalib.nn import as_network, make_mlp, network_from_arrays  # noqa: E402
 from bregmalib.train import TrainConfig, train  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -136,7 +133,7 @@ def scale(width: int, depth: int, restarts: int, steps: int) -> dict[str, Any]:
         import bregmalib.legendre as legendre
 
         net = network_from_arrays(weights, biases, legendre.get("tanh"), version, head_weight=head)
-        box = natural_box(net)
+        box = make_box(net)
         methods = (norm_product, eclipse_fast) if version == "standard" else (telescoping,)
         for method in methods:
             method(net, box)  # warm-up (compilation, caches)
@@ -146,7 +143,7 @@ def scale(width: int, depth: int, restarts: int, steps: int) -> dict[str, Any]:
     net32 = network_from_arrays(
         weights, biases, legendre.get("tanh"), "standard", head_weight=head, dtype=jnp.float32
     )
-    box = natural_box(net32)
+    box = make_box(net32)
     ascend_jacobian(net32, box, restarts=restarts, steps=steps)  # compilation
     found = ascend_jacobian(net32, box, restarts=restarts, steps=steps, key=jax.random.key(5))
     out.update(lower=found.value, lower_seconds=found.seconds, restarts=restarts, steps=steps)

@@ -37,7 +37,7 @@ from IPython.display import Markdown, display
 
 import bregmalib.legendre as L
 from bregmalib import invert, lipschitz
-from bregmalib.nn import Layer
+from bregmalib.nn import Layer, network_from_arrays
 from bregmalib.nn import functional as F
 
 start_time = time.perf_counter()
@@ -257,7 +257,7 @@ def random_arrays(sizes: tuple[int, ...], seed: int) -> tuple[list[np.ndarray], 
 NETWORKS = {}
 for seed, (name, sizes) in enumerate(SHAPES.items()):
     weights, biases = random_arrays(sizes, seed)
-    net = lipschitz.network_from_arrays(
+    net = network_from_arrays(
         weights[:-1],
         biases[:-1],
         PAIR,

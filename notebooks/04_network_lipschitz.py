@@ -34,7 +34,8 @@ import numpy as np
 import bregmalib.legendre as L
 from bregmalib import lipschitz
 from bregmalib.data import target_segment
-from bregmalib.nn import make_mlp
+from bregmalib.lipschitz import _theorems
+from bregmalib.nn import make_mlp, network_from_arrays
 
 start_time = time.perf_counter()
 
@@ -45,8 +46,8 @@ start_time = time.perf_counter()
 # (here for atan, whose slope ratio grows polynomially, where the gain is largest).
 
 # %%
-identity = lipschitz.telescoping_claim().check()
-atan_bound = lipschitz.network_bound_claim("atan").check()
+identity = _theorems.telescoping_claim().check()
+atan_bound = _theorems.network_bound_claim("atan").check()
 for result in (identity, atan_bound):
     print(f"{result.name:<34} {result.status:<10} {result.symbolic.method}")
 atan_bound.statement
@@ -115,9 +116,8 @@ depths = [1, 2, 3, 4, 5, 6]
 ratios = {"layer-product": [], "telescoping": [], "dual-theta": []}
 for depth in depths:
     weights = [0.5 * rng.normal(size=(6, 6)) / np.sqrt(6) for _ in range(depth)]
-    net = lipschitz.network_from_arrays(weights, None, L.get("atan"), "bregman")
-    box = lipschitz.natural_box(net)
-    bounds = lipschitz.upper_bounds(net, box)
+    net = network_from_arrays(weights, None, L.get("atan"), "bregman")
+    bounds = lipschitz.upper_bounds(net, lipschitz.make_box(net))
     for method in ratios:
         ratios[method].append(bounds[method].value)
 plt.figure(figsize=(5, 3.2))

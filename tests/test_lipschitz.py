@@ -1,4 +1,5 @@
-"""bregmalib.lipschitz: Jacobians, intervals and the exactness properties of the upper bounds."""
+"""bregmalib.lipschitz: Jacobian norms, intervals and the exactness properties of the upper
+bounds."""
 
 import itertools
 
@@ -6,78 +7,31 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _networks import random_network
 
 import bregmalib.legendre as L
-from bregmalib.lipschitz import (
+from bregmalib.lipschitz import layer_lipschitz_bound, make_box, upper_bounds
+from bregmalib.lipschitz._domain import propagate_intervals, slope_range
+from bregmalib.lipschitz._lower import jacobian_norms
+from bregmalib.lipschitz._upper import (
     Factor,
-    as_network,
     dual_theta,
     eclipse_fast,
-    jacobian,
-    jacobian_norms,
-    jacobian_vector_product,
     layer_product,
-    make_box,
-    natural_box,
-    network_from_arrays,
-    network_output,
     norm_product,
-    propagate_intervals,
-    slope_range,
     telescoping,
     theta,
     theta_bound,
-    upper_bounds,
-    vector_jacobian_product,
     vertex_bound,
 )
-from bregmalib.nn import make_mlp
-
-
-def _random_net(rng, widths, version, activation="tanh", scale=0.8, head=2):
-    ws = [scale * rng.normal(size=(o, i)) / np.sqrt(i) for i, o in itertools.pairwise(widths)]
-    bs = [0.3 * rng.normal(size=o) for o in widths[1:]]
-    mixings = [
-        None if (w.shape[0] == w.shape[1] or version == "standard") else _stochastic(rng, w.shape)
-        for w in ws
-    ]
-    h = rng.normal(size=(head, widths[-1]))
-    return network_from_arrays(ws, bs, L.get(activation), version, mixings=mixings, head_weight=h)
-
-
-def _stochastic(rng, shape):
-    v = rng.uniform(0.1, 1.0, size=shape)
-    return v / v.sum(axis=1, keepdims=True)
-
-
-@pytest.mark.parametrize("version", ["bregman", "standard", "euclidean"])
-def test_jacobian_matches_autodiff_of_the_model(version: str) -> None:
-    model = make_mlp("atan", (4, 6, 6, 5), 3, version, key=jax.random.key(0), dtype=jnp.float64)
-    net = as_network(model)
-    x = jax.random.uniform(jax.random.key(1), (4,), jnp.float64, -1.2, 1.2)
-    t = x if version == "standard" else net.pair.inverse(x)
-    np.testing.assert_allclose(jacobian(net, t), jax.jacfwd(model)(x), atol=1e-12)
-    np.testing.assert_allclose(network_output(net, t), model(x), atol=1e-12)
-    w = jnp.arange(3.0)
-    v = jnp.ones(4)
-    assert float(w @ jacobian_vector_product(net, t, v)) == pytest.approx(
-        float(vector_jacobian_product(net, t, w) @ v), rel=1e-12
-    )
-
-
-def test_dual_jacobian_stays_finite_where_the_primal_input_saturates() -> None:
-    rng = np.random.default_rng(0)
-    net = _random_net(rng, (3, 3, 3), "bregman", "sigmoid")
-    t = jnp.array([800.0, -800.0, 0.0])  # σ′(±800) underflows in float64
-    j = jacobian(net, t)
-    assert bool(jnp.all(jnp.isfinite(j))) and float(jnp.linalg.norm(j, 2)) > 0
+from bregmalib.nn import as_network, network_from_arrays
+from bregmalib.nn.functional import forward_trace
 
 
 def test_power_iteration_matches_the_svd(monkeypatch: pytest.MonkeyPatch) -> None:
     import bregmalib.lipschitz._lower as lower
 
-    rng = np.random.default_rng(1)
-    net = _random_net(rng, (5, 7, 7), "bregman", "atan", head=4)
+    net = random_network("atan", "bregman", (5, 7, 7), seed=1, head=4)
     points = jax.random.normal(jax.random.key(2), (3, 5))
     exact = jacobian_norms(net, points)
     monkeypatch.setattr(lower, "DENSE_WIDTH", 2)
@@ -102,26 +56,24 @@ def test_slope_range_brackets_the_derivative_on_a_grid() -> None:
 def test_intervals_contain_sampled_preactivations() -> None:
     rng = np.random.default_rng(3)
     for version in ("bregman", "standard", "euclidean"):
-        net = _random_net(rng, (4, 5, 3), version, "tanh")
+        net = random_network("tanh", version, (4, 5, 3), seed=3)
         box = make_box(net, (-0.6, 0.4))
         layers = propagate_intervals(net, box)
         x = rng.uniform(-0.6, 0.4, size=(200, 4))
         t = jnp.asarray(x) if version == "standard" else net.pair.inverse(jnp.asarray(x))
-        from bregmalib.lipschitz._network import forward_trace
-
         trace = jax.vmap(lambda s, net=net: [u for _, u in forward_trace(net, s)])(t)
         for lay, u in zip(layers, trace, strict=True):
             assert np.all(lay.pre[0] <= np.asarray(u)) and np.all(np.asarray(u) <= lay.pre[1])
 
 
 def test_box_outside_the_interval_is_rejected() -> None:
-    net = _random_net(np.random.default_rng(4), (3, 3), "bregman", "sigmoid")
+    net = random_network("sigmoid", "bregman", (3, 3), seed=4)
     with pytest.raises(ValueError, match="natural input domain"):
         make_box(net, (-0.5, 0.5))
     with pytest.raises(ValueError, match="lower <= upper"):
         make_box(net, (0.6, 0.5))
     with pytest.raises(ValueError, match="unknown methods"):
-        upper_bounds(net, natural_box(net), methods=["theta"])
+        upper_bounds(net, make_box(net), methods=["theta"])
 
 
 def test_theta_recursion_without_spread_is_the_norm_of_the_product() -> None:
@@ -151,9 +103,8 @@ def _brute_force_vertex(net, box) -> float:
 
 @pytest.mark.parametrize("version", ["standard", "euclidean"])
 def test_vertex_bound_equals_brute_force(version: str) -> None:
-    rng = np.random.default_rng(6)
-    net = _random_net(rng, (3, 3, 3), version, "atan")
-    for box in (natural_box(net), make_box(net, (-0.5, 0.3))):
+    net = random_network("atan", version, (3, 3, 3), seed=6)
+    for box in (make_box(net), make_box(net, (-0.5, 0.3))):
         value = vertex_bound(net, box, chunk=7).value
         assert value == pytest.approx(_brute_force_vertex(net, box), rel=1e-12)
 
@@ -163,7 +114,7 @@ def test_nonnegative_weights_vertex_is_the_product_and_theta_is_no_smaller() -> 
     ws = [rng.uniform(0, 1, size=(3, 4)), rng.uniform(0, 1, size=(3, 3))]
     h = rng.uniform(0, 1, size=(2, 3))
     net = network_from_arrays(ws, None, L.get("sigmoid"), "standard", head_weight=h)
-    box = natural_box(net)
+    box = make_box(net)
     product = np.linalg.norm(h @ ws[1] @ ws[0], 2) * 0.25**2
     assert vertex_bound(net, box).value == pytest.approx(product, rel=1e-9)
     assert theta(net, box).value >= product * (1 - 1e-12)
@@ -176,17 +127,16 @@ def test_theta_exceeds_the_product_norm_for_nonnegative_weights() -> None:
     net = network_from_arrays([w1], None, L.get("sigmoid"), "standard", head_weight=w2)
     golden = (1 + np.sqrt(5)) / 2
     assert np.linalg.norm(w1, 2) == pytest.approx(golden)
-    assert vertex_bound(net, natural_box(net)).value == pytest.approx(0.25, rel=1e-9)
+    assert vertex_bound(net, make_box(net)).value == pytest.approx(0.25, rel=1e-9)
     # slopes in [0, 1/4] = 1/8 + E/8: θ = ‖H W₁‖/8 + ‖H‖‖W₁‖/8
-    assert theta(net, natural_box(net)).value == pytest.approx((1 + golden) / 8, rel=1e-9)
+    assert theta(net, make_box(net)).value == pytest.approx((1 + golden) / 8, rel=1e-9)
 
 
 def test_eclipse_fast_matches_the_peer_package() -> None:
     torch = pytest.importorskip("torch")
     eclipse = pytest.importorskip("eclipse_nn")
-    rng = np.random.default_rng(8)
-    net = _random_net(rng, (6, 8, 8, 5), "standard", "tanh", head=3)
-    box = natural_box(net)
+    net = random_network("tanh", "standard", (6, 8, 8, 5), seed=8, head=3)
+    box = make_box(net)
     ours = eclipse_fast(net, box).value
     weights = [torch.tensor(np.asarray(w)) for w in (*net.weights, net.head_weight)]
     theirs = float(eclipse.ECLipsE_Fast(weights, [0.0] * 3, [1.0] * 3))
@@ -195,10 +145,9 @@ def test_eclipse_fast_matches_the_peer_package() -> None:
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "atan"])
 def test_bregman_compositional_bounds_are_no_worse_than_the_layer_product(activation: str) -> None:
-    rng = np.random.default_rng(9)
-    for _ in range(4):
-        net = _random_net(rng, (4, 4, 4, 4, 4), "bregman", activation, scale=0.6)
-        box = natural_box(net)
+    for seed in range(4):
+        net = random_network(activation, "bregman", (4, 4, 4, 4, 4), seed=seed, scale=0.6)
+        box = make_box(net)
         product = layer_product(net, box).value
         tele = telescoping(net, box).value
         assert tele <= product * (1 + 1e-12)
@@ -208,9 +157,8 @@ def test_bregman_compositional_bounds_are_no_worse_than_the_layer_product(activa
 
 
 def test_standard_bounds_are_ordered_as_proved() -> None:
-    rng = np.random.default_rng(10)
-    net = _random_net(rng, (4, 4, 4), "standard", "sigmoid")
-    box = natural_box(net)
+    net = random_network("sigmoid", "standard", (4, 4, 4), seed=10)
+    box = make_box(net)
     bounds = upper_bounds(net, box)
     assert bounds["vertex"].value <= bounds["theta"].value * (1 + 1e-12)
     assert bounds["theta"].value <= norm_product(net, box).value * (1 + 1e-12)
@@ -218,22 +166,16 @@ def test_standard_bounds_are_ordered_as_proved() -> None:
 
 
 def test_one_layer_product_agrees_with_the_single_layer_bound() -> None:
-    from bregmalib.lipschitz import layer_lipschitz_bound
-
-    rng = np.random.default_rng(11)
-    pair = L.get("atan")
-    w, b = 0.7 * rng.normal(size=(4, 4)), 0.2 * rng.normal(size=4)
-    net = network_from_arrays([w], [b], pair, "bregman")
+    net = random_network("atan", "bregman", (4, 4), seed=11, scale=1.4, bias_scale=0.2, head=None)
     for domain in (None, (-1.0, 0.5)):
         ours = layer_product(net, make_box(net, domain)).value
-        single = layer_lipschitz_bound(w, b, pair, box=domain).upper
+        single = layer_lipschitz_bound(net.layers[0], domain).upper
         assert ours <= single * (1 + 1e-9)
         assert ours >= 0.5 * single
 
 
 def test_float32_networks_give_the_float64_jacobian_norms_to_single_precision() -> None:
-    rng = np.random.default_rng(12)
-    net = _random_net(rng, (4, 4, 4), "bregman", "tanh")
+    net = random_network("tanh", "bregman", (4, 4, 4), seed=12)
     net32 = as_network(net, dtype=jnp.float32)
     points = jax.random.normal(jax.random.key(0), (4, 4))
     norms32 = jacobian_norms(net32, points.astype(jnp.float32))
@@ -244,6 +186,6 @@ def test_float32_networks_give_the_float64_jacobian_norms_to_single_precision() 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 def test_global_bregman_bounds_with_mixing_layers_are_finite(activation: str) -> None:
     """σ⁻¹ at the ends of I must map to ±∞, never NaN, when V x reaches an end of the box."""
-    net = _random_net(np.random.default_rng(13), (2, 3, 3), "bregman", activation, scale=0.3)
-    bounds = upper_bounds(net, natural_box(net))
+    net = random_network(activation, "bregman", (2, 3, 3), seed=13, scale=0.3)
+    bounds = upper_bounds(net, make_box(net))
     assert all(np.isfinite(b.value) for b in bounds.values()), bounds

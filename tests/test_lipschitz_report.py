@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import bregmalib.legendre as L
-from bregmalib.lipschitz import ascend_jacobian, lipschitz_report, natural_box, network_from_arrays
-from bregmalib.nn import make_mlp
+from bregmalib.lipschitz import lipschitz_report, make_box
+from bregmalib.lipschitz._lower import ascend_jacobian
+from bregmalib.nn import make_mlp, network_from_arrays
 
 
 def test_restarts_are_sharded_over_four_host_devices() -> None:
@@ -22,14 +23,15 @@ def test_restarts_are_sharded_over_four_host_devices() -> None:
         import jax, numpy as np
         jax.config.update("jax_enable_x64", True)
         import bregmalib.legendre as L
-        from bregmalib.lipschitz import ascend_jacobian, natural_box, network_from_arrays
-        from bregmalib.lipschitz import shard_restarts
+        from bregmalib.lipschitz import make_box
+        from bregmalib.lipschitz._lower import ascend_jacobian, shard_restarts
+        from bregmalib.nn import network_from_arrays
         assert jax.device_count() == 4
         placed = shard_restarts(np.zeros((8, 3)))
         assert len(placed.sharding.device_set) == 4
         rng = np.random.default_rng(0)
         net = network_from_arrays([rng.normal(size=(3, 3))], None, L.get("tanh"), "bregman")
-        found = ascend_jacobian(net, natural_box(net), restarts=8, steps=20)
+        found = ascend_jacobian(net, make_box(net), restarts=8, steps=20)
         print(repr(found.value))
         """
     )
@@ -43,7 +45,7 @@ def test_restarts_are_sharded_over_four_host_devices() -> None:
     sharded = float(out.stdout.strip().splitlines()[-1])
     rng = np.random.default_rng(0)
     net = network_from_arrays([rng.normal(size=(3, 3))], None, L.get("tanh"), "bregman")
-    single = ascend_jacobian(net, natural_box(net), restarts=8, steps=20).value
+    single = ascend_jacobian(net, make_box(net), restarts=8, steps=20).value
     assert sharded == pytest.approx(single, rel=1e-6)
 
 

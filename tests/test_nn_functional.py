@@ -205,3 +205,11 @@ def test_softmax_mixing_of_a_trained_model_is_accepted_in_float32() -> None:
     net = model.network()
     assert all(layer.weight.dtype == jnp.float32 for layer in net.layers)
     np.testing.assert_allclose(np.asarray(net.layers[0].mixing).sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_network_jacobian_stays_finite_where_the_primal_input_saturates() -> None:
+    """At t = ±800, σ′(t) underflows in float64 and σ(t) is an end of I: the ratios
+    σ′(z)/σ′(ũ), formed as exp(log σ′(z) − log σ′(ũ)), keep the Jacobian finite and nonzero."""
+    net = random_network("sigmoid", "bregman", (3, 3, 3), seed=0, head=None)
+    j = F.network_jacobian(net, jnp.array([800.0, -800.0, 0.0]))
+    assert bool(jnp.all(jnp.isfinite(j))) and float(jnp.linalg.norm(j, 2)) > 0

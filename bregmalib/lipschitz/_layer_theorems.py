@@ -17,7 +17,9 @@ import sympy as sp
 from jax import Array
 
 from bregmalib.legendre import LegendrePair
-from bregmalib.lipschitz import _layer as numeric_layer
+from bregmalib.lipschitz._layer import layer_lipschitz_bound
+from bregmalib.nn import Layer
+from bregmalib.nn import functional as F
 from bregmalib.symbolic import (
     Claim,
     Hypothesis,
@@ -33,6 +35,8 @@ from bregmalib.symbolic import (
 #: the fixed test layers: width n (square, V = I) and a 2-by-3 layer with row-stochastic V
 N = 3
 SCALES = (0.3, 1.0, 3.0)
+#: dual coordinates are searched in [-DUAL_CLIP, DUAL_CLIP] where the domain is unbounded
+DUAL_CLIP = 30.0
 
 
 def _matrix(name: str, rows: int, cols: int) -> sp.Matrix:
@@ -120,10 +124,9 @@ def _jacobian_error(pair: LegendrePair):
         x = pair.sigma(w)
         worst = jnp.asarray(0.0, z.dtype)
         for Wk, bk, Vk in ((W, b, None), (W2, b2, V)):
-            auto = jax.jacfwd(
-                lambda x, Wk=Wk, bk=bk, Vk=Vk: numeric_layer.layer_output(Wk, bk, pair, x, Vk)
-            )(x)
-            formula = numeric_layer.layer_jacobian(Wk, bk, pair, x, Vk)
+            layer = Layer(Wk, bk, Vk, pair, "bregman")
+            auto = jax.jacfwd(lambda x, layer=layer: F.forward(layer, x))(x)
+            formula = F.jacobian(layer, x)
             worst = jnp.maximum(
                 worst, jnp.max(jnp.abs(auto - formula)) / (1.0 + jnp.max(jnp.abs(formula)))
             )
@@ -192,7 +195,7 @@ def _norm_excess(pair: LegendrePair):
 
     def excess(z: Array) -> Array:
         w, W, b, inverse = z[:N], z[N : N + N * N].reshape(N, N), z[N + N * N : -1], z[-1]
-        J = numeric_layer.layer_jacobian_dual(W, b, pair, w)
+        J = F.jacobian_at_dual(Layer(W, b, None, pair, "bregman"), w)
         return jnp.linalg.svd(J, compute_uv=False)[0] * inverse - 1.0
 
     return excess
@@ -207,12 +210,12 @@ def layer_bound_claim(pair: LegendrePair, lemmas: dict[str, Result]) -> Claim:
     box_primal = (
         None if pair.bounded and pair.legendre else (np.full(N, lo_hi[0]), np.full(N, lo_hi[1]))
     )
-    ulo, uhi = (
-        (-numeric_layer.DUAL_CLIP, numeric_layer.DUAL_CLIP) if box_primal is None else (-c, c)
-    )
+    ulo, uhi = (-DUAL_CLIP, DUAL_CLIP) if box_primal is None else (-c, c)
     checks, uppers = [], []
     for layer in _layers(seed=1):
-        bound = numeric_layer.layer_lipschitz_bound(layer["W"], layer["b"], pair, box_primal)
+        with jax.enable_x64(True):
+            single = Layer(jnp.asarray(layer["W"]), jnp.asarray(layer["b"]), None, pair, "bregman")
+        bound = layer_lipschitz_bound(single, box_primal)
         uppers.append(bound.upper)
         names, fixed = _fixed([layer["W"], layer["b"], np.array([1.0 / bound.upper])])
         checks.append(

@@ -23,19 +23,23 @@ import optax
 from jax import Array
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from bregmalib.lipschitz._domain import Box, coordinate_box
-from bregmalib.lipschitz._network import (
-    Network,
+from bregmalib.lipschitz._domain import Box, coordinate_box, make_box
+from bregmalib.nn import Network, NetworkLike, as_network
+from bregmalib.nn.functional import (
     input_from_coordinates,
-    jacobian,
     jacobian_vector_product,
+    network_jacobian,
     network_output,
     vector_jacobian_product,
 )
 
 DENSE_WIDTH = 256
-#: half-widths of the nested boxes (in ascent coordinates) searched on unbounded domains
-NESTED_SCALES = (2.0, 6.0)
+#: half-widths of the nested boxes (in ascent coordinates) searched on unbounded domains; the
+#: widest reaches the tails where the slope ratios of a Bregman layer approach R_σ(Δ)
+NESTED_SCALES = (2.0, 6.0, 30.0)
+#: the Adam step in a nested box, as a fraction of its width (a step of 0.05 in coordinates
+#: normalised to [0, 1], so that a wide box is crossed in tens of steps)
+NESTED_STEP = 0.05
 _TINY = 1e-300
 
 
@@ -61,7 +65,7 @@ def _mask(net: Network, columns: Any, dtype: Any) -> Array:
 @eqx.filter_jit
 def _dense_norms(net: Network, points: Array, columns: Array) -> Array:
     def one(t: Array) -> Array:
-        return jnp.linalg.norm(jacobian(net, t, columns=columns), ord=2)
+        return jnp.linalg.norm(network_jacobian(net, t, columns=columns), ord=2)
 
     return jax.lax.map(one, points, batch_size=16)
 
@@ -175,7 +179,7 @@ def _ascend(
     bounds: tuple[Array, Array, Array, Array],
     columns: Array,
     steps: int,
-    learning_rate: float,
+    learning_rate: Array,
 ) -> tuple[Array, Array, Array]:
     optimiser = optax.adam(learning_rate)
     lo1, hi1, lo2, hi2 = bounds
@@ -229,7 +233,8 @@ def ascend_jacobian(
     directions = shard_restarts(jax.random.normal(k2, points.shape, dtype))
     inf = jnp.full(net.input_dim, jnp.inf, dtype)
     bounds = (jnp.asarray(lo, dtype), jnp.asarray(hi, dtype), -inf, inf)
-    _, best_t, _ = _ascend(net, _log_gain, points, directions, bounds, mask, steps, learning_rate)
+    rate = jnp.asarray(learning_rate, dtype)
+    _, best_t, _ = _ascend(net, _log_gain, points, directions, bounds, mask, steps, rate)
     candidates = jnp.concatenate([best_t, points])
     edges = edge_points(best_t, lo, hi, jax.random.fold_in(key, 1))
     candidates = jnp.concatenate([candidates, edges])
@@ -289,7 +294,7 @@ def ascend_pairs(
         (lo_a, hi_a, lo_a, hi_a),
         mask,
         steps,
-        learning_rate,
+        jnp.asarray(learning_rate, dtype),
     )
     quotients = _quotients(net, a, jnp.where(mask > 0, b, a))
     i = int(np.argmax(quotients))
@@ -312,17 +317,22 @@ def _quotients(net: Network, a: Array, b: Array) -> np.ndarray:
 
 
 def lower_bounds(
-    net: Network,
-    box: Box,
+    model: NetworkLike,
+    domain: Box | tuple[Any, Any] | None = None,
     *,
     restarts: int = 16,
     steps: int = 200,
     columns: Any = None,
     key: Array | None = None,
 ) -> dict[str, LowerBound]:
-    """Jacobian ascent and pair ascent, by method name; on a domain that is unbounded in
-    ascent coordinates also Jacobian ascent on the nested boxes |t| ≤ s, s in `NESTED_SCALES`
-    (projected ascent sticks to their corners, which unconstrained ascent rarely visits)."""
+    """Jacobian ascent and pair ascent, by method name, for ``model`` (a `Network`, kept in its
+    dtype, or a model `as_network` converts; a `Layer` is a depth-1 network) on ``domain``
+    (see `make_box`; None: the natural domain); on a domain that is unbounded in ascent
+    coordinates also Jacobian ascent on the nested boxes |t| ≤ s, s in `NESTED_SCALES`, with
+    steps of `NESTED_STEP`·2s (projected ascent sticks to their corners and edges, which
+    unconstrained ascent rarely visits)."""
+    net = model if isinstance(model, Network) else as_network(model)
+    box = make_box(net, domain)
     key = jax.random.key(0) if key is None else key
     k1, k2, k3 = jax.random.split(key, 3)
     options = dict(restarts=restarts, steps=steps, columns=columns)

@@ -19,12 +19,12 @@ from jax import Array
 
 from bregmalib.lipschitz._domain import Box, make_box
 from bregmalib.lipschitz._lower import best_lower, lower_bounds
-from bregmalib.lipschitz._network import Network, as_network
 from bregmalib.lipschitz._upper import best_bound, upper_bounds
+from bregmalib.nn import Network, NetworkLike, as_network
 
-#: relative slack for floating-point rounding when comparing a lower and an upper bound, by the
-#: dtype the lower bound was computed in
-ROUNDING = {"float64": 1e-9, "float32": 1e-5}
+#: how far a lower bound may exceed a certified upper bound through its own rounding (it is
+#: evaluated in the network's dtype, not outward-rounded), by that dtype
+LOWER_BOUND_SLACK = {"float64": 1e-9, "float32": 1e-5}
 
 
 class UnsoundBoundError(RuntimeError):
@@ -75,14 +75,14 @@ def describe_box(net: Network, box: Box) -> str:
 def check_sound(upper: float, lower: float, what: str, *, dtype: str = "float64") -> None:
     """Raise `UnsoundBoundError` when ``lower`` exceeds ``upper`` beyond the rounding of
     ``dtype`` (the precision the lower bound was computed in)."""
-    slack = ROUNDING.get(dtype, ROUNDING["float32"])
+    slack = LOWER_BOUND_SLACK.get(dtype, LOWER_BOUND_SLACK["float32"])
     if lower > upper * (1 + slack) + slack:
         raise UnsoundBoundError(f"{what}: lower bound {lower!r} exceeds upper bound {upper!r}")
 
 
 def lipschitz_report(
-    model: Any,
-    domain: Any = None,
+    model: NetworkLike,
+    domain: Box | tuple[Any, Any] | None = None,
     *,
     restarts: int = 16,
     steps: int = 200,
@@ -90,9 +90,9 @@ def lipschitz_report(
     columns: Any = None,
     key: Array | None = None,
 ) -> LipschitzReport:
-    """Every applicable upper bound and the ascent lower bounds of ``model`` (a
-    ``bregmalib.nn.MLP`` or a `Network`) on ``domain`` (None: the natural domain, ℝⁿ or Iⁿ;
-    or (lower, upper)); the best of each, their ratio, the assumptions and the time.
+    """Every applicable upper bound and the ascent lower bounds of ``model`` (a network, an
+    MLP, or a single layer as a depth-1 network) on ``domain`` (None: the natural domain, ℝⁿ or
+    Iⁿ; or (lower, upper)); the best of each, their ratio, the assumptions and the time.
 
     Raises `UnsoundBoundError` if a lower bound exceeds an upper bound (a bug)."""
     start = time.perf_counter()
@@ -148,9 +148,9 @@ def input_groups(n_inputs: int, groups: int | Sequence[Sequence[int]]) -> list[n
 
 
 def lipschitz_star(
-    model: Any,
+    model: NetworkLike,
     groups: int | Sequence[Sequence[int]],
-    domain: Any = None,
+    domain: Box | tuple[Any, Any] | None = None,
     *,
     names: Sequence[str] | None = None,
     restarts: int = 8,
