@@ -114,8 +114,8 @@ assert min(r.test_accuracy for r in runs.values()) >= 0.9
 # %% [markdown]
 # ## Two spirals and decision regions
 #
-# Here the first layer goes from 2 to 32 units, so $V$ is a trained 32×2 row-stochastic matrix.
-# Its rows must still lie on the simplex after training.
+# Here the first layer goes from 2 to 32 units, so $V$ is a trained 32×2 row-stochastic matrix
+# (softmax rows, on the simplex by construction); training moves it away from its start.
 
 # %%
 spirals = load_two_spirals("tanh", n_per_class=300, seed=0)
@@ -126,10 +126,11 @@ for version in VERSIONS:
     spiral_runs[version] = train(model, spirals, SPIRAL_CONFIG, progress=False)
     print(f"{version:10s} test accuracy {spiral_runs[version].test_accuracy:.4f}")
 
+start = make_mlp("tanh", (2, 32, 32), 2, "bregman", key=jax.random.PRNGKey(0))
 mixing = np.asarray(spiral_runs["bregman"].model.hidden[0].mixing())
-sums = mixing.sum(axis=1)
-print(f"row sums of V in [{sums.min():.7f}, {sums.max():.7f}], min entry {mixing.min():.2e}")
-assert (mixing >= 0).all() and np.allclose(mixing.sum(axis=1), 1.0, atol=1e-6)
+moved = np.abs(mixing - np.asarray(start.hidden[0].mixing())).max()
+print(f"V moved by up to {moved:.3f} in training; min entry {mixing.min():.2e}")
+assert moved > 1e-3
 assert spiral_runs["bregman"].test_accuracy >= 0.9
 
 # %%

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from sklearn.datasets import make_moons
 
@@ -49,7 +51,7 @@ def checkerboard(n: int, *, squares: int = 4, seed: int = 0) -> np.ndarray:
 
 def sample_density(name: str, n: int, *, seed: int = 0) -> np.ndarray:
     """Sample one of ``DENSITIES`` by name."""
-    samplers = {
+    samplers: dict[str, Callable[..., np.ndarray]] = {
         "two_moons": two_moons,
         "eight_gaussians": eight_gaussians,
         "checkerboard": checkerboard,

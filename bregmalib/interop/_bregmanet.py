@@ -34,7 +34,7 @@ import numpy as np
 
 import bregmalib.legendre as L
 from bregmalib.legendre import LegendrePair
-from bregmalib.nn import MLP, Dense
+from bregmalib.nn import MLP, Dense, Version
 from bregmalib.nn._validate import check_dtype
 
 #: official activation names whose σ is one of our pairs (``"relu"`` is the bent identity in
@@ -147,7 +147,7 @@ def from_bregmanet(
     pair = identify_activation(module)
     if activation is not None and official_pair(activation) != pair:
         raise ValueError(f"the module's activation is {pair!r}, not {activation!r}")
-    version = "bregman" if module.version == "bregman" else "standard"
+    version: Version = "bregman" if module.version == "bregman" else "standard"
     hidden = []
     for k, (linear, reparam) in enumerate(zip(module.lin, module.reparametrization, strict=True)):
         weight = jnp.asarray(_as_numpy(_linear_weight(linear)), dtype)

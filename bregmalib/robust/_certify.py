@@ -49,7 +49,7 @@ class Certificates:
 
 
 def _network64(model: NetworkLike) -> Network:
-    if not jax.config.jax_enable_x64:
+    if not jax.config.read("jax_enable_x64"):
         raise RuntimeError("certification needs float64: jax.config.update('jax_enable_x64', True)")
     return as_network(model, dtype=jnp.float64)
 

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import Array
+from jax.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from bregmalib.data import Dataset
@@ -106,10 +107,10 @@ def _chunk_metrics(model: Model, x: Array, y: Array) -> tuple[Array, Array]:
     return loss, logits.argmax(axis=1) == y
 
 
-def _metrics(model: Model, x: Array, y: Array) -> tuple[float, float]:
+def _metrics(model: Model, inputs: ArrayLike, labels: ArrayLike) -> tuple[float, float]:
     """Mean cross-entropy and accuracy, in chunks of ``EVAL_CHUNK`` (padded by repeating the
     first example, which lies in the model's domain, and masked)."""
-    x, y = np.asarray(x), np.asarray(y)
+    x, y = np.asarray(inputs), np.asarray(labels)
     n = x.shape[0]
     pad = (-n) % EVAL_CHUNK
     x = np.concatenate([x, np.repeat(x[:1], pad, axis=0)])
@@ -124,7 +125,7 @@ def _metrics(model: Model, x: Array, y: Array) -> tuple[float, float]:
     return float(np.concatenate(losses)[:n].mean()), float(np.concatenate(hits)[:n].mean())
 
 
-def accuracy(model: Model, x: Array, y: Array) -> float:
+def accuracy(model: Model, x: ArrayLike, y: ArrayLike) -> float:
     """Fraction of examples whose largest logit is the label."""
     return _metrics(model, x, y)[1]
 
