@@ -127,7 +127,11 @@ def test_conversion_errors() -> None:
         warnings.simplefilter("always")
         model = from_bregmanet(module, strict=False)
     assert any("renormalised" in str(w.message) for w in caught)
-    np.testing.assert_allclose(model.hidden[0].mixing().sum(axis=1), 1.0, rtol=1e-6)
+    from bregmanet.utils.weight import projection_simplex
+
+    official = projection_simplex(module.reparametrization[0].weight.detach()).double().numpy()
+    expected = official / official.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.hidden[0].mixing(), expected, atol=1e-6)
     with pytest.raises(ValueError, match="not 'atan'"):
         from_bregmanet(module, activation="atan", strict=False)
     relu = bregmanet.MLP("relu", version="standard", input_dim=6, hidden_dim=[6], output_dim=3)

@@ -101,7 +101,7 @@ EVAL_CHUNK = 256
 
 
 @eqx.filter_jit
-def _chunk_metrics(model: Model, x: Array, y: Array) -> tuple[Array, Array]:
+def _chunk_metrics(model: Model, x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
     logits = jax.vmap(model)(x)
     loss = optax.softmax_cross_entropy_with_integer_labels(logits, y)
     return loss, logits.argmax(axis=1) == y
