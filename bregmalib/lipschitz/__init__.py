@@ -5,7 +5,8 @@ enumeration, and for BregmaNets the composed slope-ratio bound and the telescopi
 dual coordinates; for one Bregman layer, `layer_lipschitz_bound`
 (Lip_B(T) ≤ max_i R_σ(Δ_i)‖V‖₂ + L_σ‖W‖₂, Frecon et al., ICML 2022). Lower bounds
 (`lower_bounds`): multi-start ascent of ‖J(x)‖ and of difference quotients. `lipschitz_report`
-runs both on a model and returns the ratio; `lipschitz_star` does so per group of inputs.
+runs both on a model and returns the ratio; `lipschitz_star` does so per group of inputs;
+`lipsdp` solves LipSDP-Neuron (Fazlyab et al., NeurIPS 2019) with the optional cvxpy.
 Every entry point takes a `bregmalib.nn` network (`Network`, `MLP`, `Dense`, or a `Layer` as a
 depth-1 network). The theorems behind the bounds live in the private modules `_theorems` and
 `_layer_theorems`; `bregmalib derive` gathers them.
@@ -13,6 +14,7 @@ depth-1 network). The theorems behind the bounds live in the private modules `_t
 
 from bregmalib.lipschitz._domain import Box, make_box
 from bregmalib.lipschitz._layer import LayerBound, layer_lipschitz_bound
+from bregmalib.lipschitz._lipsdp import lipsdp
 from bregmalib.lipschitz._lower import LowerBound, best_lower, lower_bounds
 from bregmalib.lipschitz._report import (
     LipschitzReport,
@@ -37,6 +39,7 @@ __all__ = [
     "layer_lipschitz_bound",
     "lipschitz_report",
     "lipschitz_star",
+    "lipsdp",
     "lower_bounds",
     "make_box",
     "plot_lipschitz_star",
