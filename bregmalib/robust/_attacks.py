@@ -87,6 +87,12 @@ def _fgsm_step(
     return z, jax.vmap(lambda a, b: margin_loss(model, a, b))(z, y)
 
 
+def _keep_worse(best: Array, best_loss: Array, z: Array, loss: Array) -> tuple[Array, Array]:
+    """Per example, the point with the larger margin loss (the worse one for the model)."""
+    better = loss > best_loss
+    return jnp.where(better[:, None], z, best), jnp.where(better, loss, best_loss)
+
+
 def _random_start(key: Array, x: Array, eps: float, norm: Norm, domain: InputDomain) -> Array:
     if norm == "linf":
         noise = jax.random.uniform(key, x.shape, x.dtype, -eps, eps)
@@ -119,18 +125,14 @@ def _pgd_run(
     ) -> tuple[tuple[Array, Array, Array], None]:
         z, best, best_loss = carry
         loss, grad = loss_grad(z, y)
-        better = loss > best_loss
-        best = jnp.where(better[:, None], z, best)
-        best_loss = jnp.where(better, loss, best_loss)
+        best, best_loss = _keep_worse(best, best_loss, z, loss)
         size = step_size * (steps - k) / steps
         z = project(z + size * _direction(grad, norm), x, eps, norm, domain)
         return (z, best, best_loss), None
 
     init = (start, start, jnp.full(x.shape[:1], -jnp.inf, x.dtype))
     (z, best, best_loss), _ = jax.lax.scan(step, init, jnp.arange(steps))
-    final = jax.vmap(lambda a, b: margin_loss(model, a, b))(z, y)
-    better = final > best_loss
-    return jnp.where(better[:, None], z, best), jnp.where(better, final, best_loss)
+    return _keep_worse(best, best_loss, z, jax.vmap(lambda a, b: margin_loss(model, a, b))(z, y))
 
 
 def pgd(
@@ -164,9 +166,7 @@ def pgd(
         z, loss = _pgd_run(
             model, x, y, start, jnp.asarray(eps), norm, domain, steps, jnp.asarray(step_size)
         )
-        better = loss > best_loss
-        best = jnp.where(better[:, None], z, best)
-        best_loss = jnp.where(better, loss, best_loss)
+        best, best_loss = _keep_worse(best, best_loss, z, loss)
     return AttackResult(best, best_loss, best_loss > 0)
 
 
@@ -199,9 +199,7 @@ def gaussian_noise(
     best, best_loss = x, jnp.full(x.shape[:1], -jnp.inf, x.dtype)
     for z in _noisy_copies(x, sigma, domain, draws, key):
         loss = jax.vmap(lambda a, b: margin_loss(model, a, b))(z, y)
-        better = loss > best_loss
-        best = jnp.where(better[:, None], z, best)
-        best_loss = jnp.where(better, loss, best_loss)
+        best, best_loss = _keep_worse(best, best_loss, z, loss)
     return AttackResult(best, best_loss, best_loss > 0)
 
 
