@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from bregmalib.cli._model import load_model
+from bregmalib.cli._model import load_mlp
 from bregmalib.invert import EXACT_VERTEX_MAX_N, certify_invertibility
 
 
@@ -65,11 +65,7 @@ def main(argv: list[str]) -> int:
     2 on a bad model file or a model without square Bregman layers to certify."""
     args = _parser().parse_args(argv)
     try:
-        model, meta = load_model(args.model)
-        if not hasattr(model, "hidden"):
-            raise ValueError(
-                f"bregmalib invert certifies MLPs; {type(model).__name__} has no dense layers"
-            )
+        model, meta = load_mlp(args.model, "invert")
         report = certify_invertibility(model, max_exact_n=args.exact_max_n)
     except (OSError, ValueError, TypeError) as error:
         print(f"bregmalib invert: {error}", file=sys.stderr)

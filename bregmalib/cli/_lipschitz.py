@@ -8,7 +8,7 @@ import sys
 
 import jax
 
-from bregmalib.cli._model import load_model
+from bregmalib.cli._model import load_mlp
 from bregmalib.lipschitz import lipschitz_report
 
 
@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         box = _parse_box(args.box)
-        model, _ = load_model(args.model)
+        model, _ = load_mlp(args.model, "lipschitz")
         report = lipschitz_report(
             model, box, restarts=args.restarts, steps=args.steps, key=jax.random.key(args.seed)
         )

@@ -14,7 +14,7 @@ import jax
 
 import bregmalib.legendre as L
 from bregmalib.data import DATASETS, DEFAULT_MARGIN, load_dataset
-from bregmalib.nn import INITS, VERSIONS, make_mlp, make_resnet
+from bregmalib.nn import INITS, MLP, VERSIONS, ResNet, make_mlp, make_resnet
 from bregmalib.train import TrainConfig, save, train
 
 
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     common = dict(key=key, init=args.init, dtype=args.dtype)
     if args.architecture == "mlp":
         widths = [data.n_features, *args.widths]
-        model = make_mlp(pair, widths, data.n_classes, args.version, **common)
+        model: MLP | ResNet = make_mlp(pair, widths, data.n_classes, args.version, **common)
     else:
         if args.dataset != "digits":
             raise ValueError("the residual net takes 8×8 images: use it with --dataset digits")

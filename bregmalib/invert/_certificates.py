@@ -169,7 +169,7 @@ def _subsets(n: int) -> Iterator[np.ndarray]:
 def principal_minors(matrix: ArrayLike) -> tuple[float, tuple[int, ...]]:
     """min over nonempty S of det(M_SS) and the minimising S (exhaustive: 2ⁿ − 1 minors)."""
     m = np.asarray(matrix, dtype=np.float64)
-    best, best_set = np.inf, ()
+    best, best_set = np.inf, tuple[int, ...]()
     for index in _subsets(m.shape[0]):
         blocks = m[index[:, :, None], index[:, None, :]]
         dets = np.linalg.det(blocks)
@@ -223,7 +223,7 @@ def _smallest_minor_search(matrix: np.ndarray) -> tuple[float, tuple[int, ...]]:
     descent that adds or removes one index at a time."""
     n = matrix.shape[0]
     max_size = 3 if n <= 64 else 2
-    best, best_set = np.inf, ()
+    best, best_set = np.inf, tuple[int, ...]()
     for size in range(1, min(max_size, n) + 1):
         index = np.array(list(itertools.combinations(range(n), size)), dtype=np.intp)
         dets = np.linalg.det(matrix[index[:, :, None], index[:, None, :]])

@@ -160,7 +160,7 @@ NetworkLike: TypeAlias = "Network | MLP | Dense | Layer"
 
 def default_dtype() -> Any:
     """float64 when ``jax_enable_x64`` is on (recommended for certified bounds), else float32."""
-    return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+    return jnp.float64 if jax.config.read("jax_enable_x64") else jnp.float32
 
 
 def _floating(array: ArrayLike, dtype: Any, what: str) -> Array:
@@ -207,11 +207,8 @@ def network_from_arrays(
             if biases is None
             else _floating(biases[k], dtype, f"bias {k}")
         )
-        v = (
-            None
-            if mixings is None or mixings[k] is None
-            else _floating(mixings[k], dtype, f"mixing {k}")
-        )
+        mixing = None if mixings is None else mixings[k]
+        v = None if mixing is None else _floating(mixing, dtype, f"mixing {k}")
         layers.append(Layer(w, b, v, pair, version))
     width = ws[-1].shape[0]
     h = (

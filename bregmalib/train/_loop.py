@@ -101,7 +101,7 @@ EVAL_CHUNK = 256
 
 
 @eqx.filter_jit
-def _chunk_metrics(model: Model, x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+def _chunk_metrics(model: Model, x: Array, y: Array) -> tuple[Array, Array]:
     logits = jax.vmap(model)(x)
     loss = optax.softmax_cross_entropy_with_integer_labels(logits, y)
     return loss, logits.argmax(axis=1) == y
@@ -117,9 +117,8 @@ def _metrics(model: Model, inputs: ArrayLike, labels: ArrayLike) -> tuple[float,
     y = np.concatenate([y, np.repeat(y[:1], pad, axis=0)])
     losses, hits = [], []
     for start in range(0, n + pad, EVAL_CHUNK):
-        loss, hit = _chunk_metrics(
-            model, x[start : start + EVAL_CHUNK], y[start : start + EVAL_CHUNK]
-        )
+        chunk = slice(start, start + EVAL_CHUNK)
+        loss, hit = _chunk_metrics(model, jnp.asarray(x[chunk]), jnp.asarray(y[chunk]))
         losses.append(np.asarray(loss))
         hits.append(np.asarray(hit))
     return float(np.concatenate(losses)[:n].mean()), float(np.concatenate(hits)[:n].mean())
