@@ -22,6 +22,8 @@ import sympy as sp
 from jax import Array
 
 import bregmalib.legendre as L
+from bregmalib.nn import functional as F
+from bregmalib.nn import network_from_arrays
 from bregmalib.symbolic import (
     DELTA,
     Claim,
@@ -105,14 +107,9 @@ _BIASES = np.array([[0.2, -0.4], [0.1, 0.3], [-0.5, 0.2]])
 
 def _telescoping_error(z: Array) -> Array:
     pair = L.get("tanh")
-    u = [z]
-    for w, b in zip(_WEIGHTS, _BIASES, strict=True):
-        u.append(u[-1] + jnp.asarray(w) @ pair.sigma(u[-1]) + jnp.asarray(b))
-    log_d = [pair.log_derivative(v) for v in u]
-    product = jnp.eye(2)
-    for k in range(1, DEPTH + 1):
-        ratio = jnp.exp(log_d[k] - log_d[k - 1])
-        product = (jnp.diag(ratio) + jnp.exp(log_d[k])[:, None] * _WEIGHTS[k - 1]) @ product
+    net = network_from_arrays(list(_WEIGHTS), list(_BIASES), pair, "bregman", dtype=z.dtype)
+    log_d = [pair.log_derivative(v) for v in (z, *(p[1] for p in F.forward_trace(net, z)))]
+    product = F.network_jacobian(net, z)
     telescoped = jnp.diag(jnp.exp(log_d[DEPTH] - log_d[0]))
     for j in range(1, DEPTH + 1):
         chain = jnp.diag(jnp.exp(log_d[DEPTH]))
