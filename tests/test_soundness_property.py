@@ -1,0 +1,158 @@
+"""No upper bound is ever unsound and none ever crashes: over every pair × version × mixing
+(identity, square V, non-square V) × domain (global, box) × dtype, every upper-bound method
+returns a value at least a lower bound computed here, independently of the library's
+lower-bound code, or +∞ with a reason. Lower bound: ‖J(x)‖₂ at sampled points and after a few
+hill-climbing ascent steps (J by jax.jacfwd of the network's forward), and difference quotients
+‖f(x) − f(y)‖/‖x − y‖ over sampled pairs, all in float64 on the network's exact weights."""
+
+import itertools
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from _networks import random_network
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bregmalib import legendre
+from bregmalib.lipschitz._domain import make_box
+from bregmalib.lipschitz._upper import upper_bounds
+from bregmalib.nn import functional as F
+
+#: the float64 rounding of the lower bound itself (a float32 rounding would be ~1e-7)
+LOWER_SLACK = 1e-9
+#: ascent coordinates are searched within ±FAR where the domain is unbounded
+FAR = 6.0
+
+
+def _coordinate_box(net, box) -> tuple[np.ndarray, np.ndarray]:
+    """The box in input coordinates t (x = σ(t) for inputs in Iⁿ), clipped to ±FAR."""
+    lo, hi = np.asarray(box.lower), np.asarray(box.upper)
+    if net.dual_input:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lo = np.asarray(net.pair.inverse(jnp.asarray(lo)))
+            hi = np.asarray(net.pair.inverse(jnp.asarray(hi)))
+        lo = np.where(np.isnan(lo), -FAR, lo)
+        hi = np.where(np.isnan(hi), FAR, hi)
+        if not net.pair.legendre:
+            lo, hi = np.maximum(lo, net.pair.dual_lower), np.minimum(hi, net.pair.dual_upper)
+    lo, hi = np.clip(lo, -FAR, FAR), np.clip(hi, -FAR, FAR)
+    return lo, np.maximum(hi, lo)
+
+
+def _primal_jacobian_norm(net, t: jax.Array) -> jax.Array:
+    """‖∂f/∂x‖₂ at x = σ(t): the coordinate Jacobian divided by σ′(t) columnwise."""
+    jac = jax.jacfwd(lambda s: F.network_output(net, s))(t)
+    if net.dual_input:
+        jac = jac / net.pair.derivative(t)[None, :]
+    return jnp.linalg.norm(jac, 2)
+
+
+@eqx.filter_jit
+def _norms_after_ascent(net, t: jax.Array, lo: jax.Array, hi: jax.Array, steps: int):
+    """‖J‖ at the points t and after ``steps`` hill-climbing steps (a random move of 5 % of the
+    box, kept where it increases ‖J‖), and f at the points t; one compilation per structure."""
+    norm = jax.vmap(lambda s: _primal_jacobian_norm(net, s))
+    best, points = norm(t), t
+    for key in jax.random.split(jax.random.key(0), steps):
+        move = jax.random.rademacher(key, t.shape, t.dtype) * 0.05 * (hi - lo)
+        trial = jnp.clip(points + move, lo, hi)
+        value = norm(trial)
+        better = value > best
+        points = jnp.where(better[:, None], trial, points)
+        best = jnp.where(better, value, best)
+    return best, jax.vmap(lambda s: F.network_output(net, s))(t)
+
+
+def independent_lower_bound(net, box, seed: int, points: int = 24, steps: int = 8) -> float:
+    """max of sampled ‖J‖, of ‖J‖ after a few hill-climbing ascent steps, and of difference
+    quotients over sampled pairs of points of the box."""
+    net = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), net)
+    rng = np.random.default_rng(seed)
+    lo, hi = _coordinate_box(net, box)
+    inner = lo + (hi - lo) * rng.uniform(size=(points, net.input_dim))
+    corners = np.where(rng.uniform(size=inner.shape) < 0.5, lo, hi)
+    t = jnp.asarray(np.concatenate([inner, corners]))
+    norms, f = _norms_after_ascent(net, t, jnp.asarray(lo), jnp.asarray(hi), steps)
+    best = float(np.nanmax(np.asarray(norms)))
+    x = np.asarray(F.input_from_coordinates(net, t))
+    f = np.asarray(f)
+    dx = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    df = np.linalg.norm(f[:, None] - f[None], axis=-1)
+    far_apart = dx > 1e-6 * (1.0 + np.abs(x).max())
+    if np.any(far_apart):
+        best = max(best, float(np.max(df[far_apart] / dx[far_apart])))
+    return best
+
+
+@st.composite
+def cases(draw):
+    activation = draw(st.sampled_from(legendre.names()))
+    version = draw(st.sampled_from(["bregman", "standard", "euclidean"]))
+    mixing = draw(st.sampled_from(["identity", "square", "non-square"]))
+    depth = draw(st.integers(1, 2))
+    first = draw(st.integers(1, 3))
+    if mixing == "non-square":
+        widths = [first] + [draw(st.integers(1, 3)) for _ in range(depth)]
+        if all(a == b for a, b in itertools.pairwise(widths)):
+            widths[-1] = widths[-1] % 3 + 1
+    else:
+        widths = [first] * (depth + 1)
+    dtype = draw(st.sampled_from([jnp.float32, jnp.float64]))
+    local = draw(st.booleans())
+    scale = draw(st.sampled_from([0.5, 1.5]))
+    seed = draw(st.integers(0, 2**16))
+    return activation, version, mixing, tuple(widths), dtype, local, scale, seed
+
+
+def _box(net, local: bool, seed: int):
+    if not local:
+        return make_box(net, None)
+    rng = np.random.default_rng(seed)
+    if net.dual_input:
+        pair = net.pair
+        lo, hi = max(pair.lower, -2.0), min(pair.upper, 2.0)
+        a, b = np.sort(rng.uniform(lo, hi, size=2))
+        return make_box(net, (a, b))
+    a = rng.uniform(-3, 3)
+    return make_box(net, (a, a + rng.uniform(1e-3, 2.0)))
+
+
+def check_case(case) -> None:
+    """Every upper bound of the case's network ≥ the independent lower bound, or +∞ with a
+    reason; never NaN, never an exception."""
+    activation, version, mixing, widths, dtype, local, scale, seed = case
+    net = random_network(
+        activation,
+        version,
+        widths,
+        seed=seed,
+        scale=scale,
+        dtype=dtype,
+        square_mixing=mixing == "square",
+    )
+    box = _box(net, local, seed)
+    lower = independent_lower_bound(net, box, seed)
+    assert np.isfinite(lower), case
+    for name, bound in upper_bounds(net, box).items():
+        assert not np.isnan(bound.value), (name, case)
+        if np.isinf(bound.value):
+            assert bound.reason, (name, case)
+            continue
+        assert bound.value >= lower * (1 - LOWER_SLACK), (name, bound.value, lower, case)
+
+
+@settings(max_examples=20, deadline=None)
+@given(cases())
+def test_every_upper_bound_dominates_an_independent_lower_bound(case) -> None:
+    check_case(case)
+
+
+def test_the_lower_bound_of_this_test_is_tight_on_a_linear_layer() -> None:
+    """The test's own lower bound reaches ‖W‖ for a tanh layer near 0 with tiny weights
+    (slopes ≈ 1), so it is not trivially small."""
+    net = random_network("tanh", "standard", (3, 3), seed=1, scale=1e-4, bias_scale=0.0, head=None)
+    box = make_box(net, (-1e-6, 1e-6))
+    norm = float(np.linalg.norm(np.asarray(net.weights[0]), 2))
+    assert independent_lower_bound(net, box, 0) >= norm * (1 - 1e-6)
