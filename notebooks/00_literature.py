@@ -16,8 +16,8 @@
 # tightness, and where it lives in bregmalib) are built in the cells below.
 #
 # Below, the Lipschitz figures of the methods the toolbox implements are computed **on the same
-# small networks**, beside a LipSDP bound solved here with cvxpy and beside the peer package
-# `eclipse-nn` run on the same weights.
+# small networks**, beside the LipSDP bound of `bregmalib.lipschitz.lipsdp` (cvxpy) and beside
+# the peer package `eclipse-nn` run on the same weights.
 
 # %%
 import jax
@@ -27,7 +27,6 @@ jax.config.update("jax_enable_x64", True)
 import itertools
 import time
 
-import cvxpy as cp
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
@@ -37,6 +36,7 @@ from IPython.display import Markdown, display
 
 import bregmalib.legendre as L
 from bregmalib import invert, lipschitz
+from bregmalib.lipschitz._lipsdp import lipsdp
 from bregmalib.nn import Layer, network_from_arrays
 from bregmalib.nn import functional as F
 
@@ -99,7 +99,7 @@ LIPSCHITZ_METHODS = (
         "(LipSDP-Neuron: one multiplier per neuron)",
         "one SDP of size n₀ + N",
         "the tightest of their comparison (random, MNIST, Iris)",
-        "this notebook (cvxpy + Clarabel)",
+        "`lipsdp` (cvxpy + Clarabel, the `lipsdp` extra)",
     ),
     (
         "ECLipsE / ECLipsE-Fast [xu2024eclipse]",
@@ -197,7 +197,11 @@ INVERTIBILITY_METHODS = (
 
 
 def markdown_table(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
-    """A Markdown table (rendered by Jupyter and by the HTML book)."""
+    """A Markdown table (rendered by Jupyter and by the HTML book); a row with a cell too many
+    or too few would shift its columns silently, so it is refused."""
+    short = [row[0] for row in rows if len(row) != len(header)]
+    if short:
+        raise ValueError(f"rows without {len(header)} cells: {short}")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -228,10 +232,6 @@ display(
         )
     )
 )
-
-# %%
-assert all(len(row) == 8 for row in LIPSCHITZ_METHODS)
-assert all(len(row) == 5 for row in INVERTIBILITY_METHODS)
 
 # %% [markdown]
 # ## The networks
@@ -269,82 +269,17 @@ for seed, (name, sizes) in enumerate(SHAPES.items()):
     NETWORKS[name] = (net, weights)
 
 # %% [markdown]
-# ## LipSDP-Neuron, written here with cvxpy
-# For activations slope-restricted in [α, β] = [0, L_σ], stack z = (x₀, x₁, …, x_m) with
-# x_k = σ(W_k x_(k−1) + b_k), let A select the pre-activations (A z = (W₁x₀, …, W_m x_(m−1)))
-# and B the post-activations (B z = (x₁, …, x_m)). For T = diag(λ), λ ≥ 0 (one multiplier per
-# neuron), the incremental quadratic constraints give ‖f(x) − f(y)‖ ≤ √ρ ‖x − y‖ whenever
-#
-# $$\begin{pmatrix}A\\B\end{pmatrix}^{\!\top}\!
-#   \begin{pmatrix}-2\alpha\beta T & (\alpha+\beta)T\\(\alpha+\beta)T & -2T\end{pmatrix}
-#   \begin{pmatrix}A\\B\end{pmatrix}
-#   + \operatorname{diag}(-\rho I_{n_0}, 0, \dots, 0, H^{\top}H) \preceq 0$$
-#
-# (Fazlyab et al., NeurIPS 2019, Theorem 2). We minimise ρ with Clarabel (interior point), then
-# **re-certify** the returned λ in float64: for fixed λ the least feasible ρ is
-# λ_max(P − Q R⁻¹ Qᵀ) (Schur complement, R ≺ 0 the hidden block), so the reported bound does
+# ## LipSDP-Neuron
+# `bregmalib.lipschitz.lipsdp` (Fazlyab et al., NeurIPS 2019, Theorem 2): for activations
+# slope-restricted in [0, L_σ] it minimises ρ subject to one LMI in one multiplier per hidden
+# neuron, with Clarabel, then re-certifies the returned multipliers in float64 (for fixed λ the
+# least feasible ρ is the largest eigenvalue of a Schur complement), so that the bound √ρ does
 # not rest on the solver's tolerance.
-
-
-# %%
-def lipsdp_matrices(weights: list[np.ndarray], slope: float) -> tuple[np.ndarray, ...]:
-    """The constant blocks of the LipSDP-Neuron LMI: A, B (as above), the H^T H block and n₀."""
-    hidden, head = weights[:-1], weights[-1]
-    n0 = hidden[0].shape[1]
-    sizes = [w.shape[0] for w in hidden]
-    n_hidden, dim = sum(sizes), n0 + sum(sizes)
-    a = np.zeros((n_hidden, dim))
-    row, col = 0, 0
-    for w in hidden:
-        a[row : row + w.shape[0], col : col + w.shape[1]] = w
-        row, col = row + w.shape[0], col + w.shape[1]
-    b = np.hstack([np.zeros((n_hidden, n0)), np.eye(n_hidden)])
-    head_block = np.zeros((dim, dim))
-    head_block[dim - sizes[-1] :, dim - sizes[-1] :] = head.T @ head
-    return a, b, head_block, n0
-
-
-def lmi_constant(lam: np.ndarray, weights: list[np.ndarray], slope: float) -> np.ndarray:
-    """The LMI at ρ = 0 for multipliers λ (α = 0, β = slope)."""
-    a, b, head_block, _ = lipsdp_matrices(weights, slope)
-    t = np.diag(lam)
-    m = slope * (a.T @ t @ b + b.T @ t @ a) - 2.0 * b.T @ t @ b + head_block
-    return 0.5 * (m + m.T)
-
-
-def certified_rho(lam: np.ndarray, weights: list[np.ndarray], slope: float) -> float:
-    """Least ρ with M(λ) − ρ diag(I, 0) ⪯ 0: λ_max(P − Q R⁻¹ Qᵀ), requiring R ≺ 0."""
-    n0 = weights[0].shape[1]
-    m = lmi_constant(lam, weights, slope)
-    p, q, r = m[:n0, :n0], m[:n0, n0:], m[n0:, n0:]
-    if np.linalg.eigvalsh(r).max() >= 0:
-        raise ValueError("the solver's multipliers do not make the hidden block negative definite")
-    schur = p - q @ np.linalg.solve(r, q.T)
-    return float(np.linalg.eigvalsh(0.5 * (schur + schur.T)).max())
-
-
-def lipsdp(weights: list[np.ndarray], slope: float) -> tuple[float, float]:
-    """LipSDP-Neuron ℓ2 upper bound √ρ (re-certified) and its wall time in seconds."""
-    start = time.perf_counter()
-    a, b, head_block, n0 = lipsdp_matrices(weights, slope)
-    lam = cp.Variable(a.shape[0], nonneg=True)
-    rho = cp.Variable(nonneg=True)
-    t = cp.diag(lam)
-    selector = np.zeros_like(head_block)
-    selector[:n0, :n0] = np.eye(n0)
-    m = slope * (a.T @ t @ b + b.T @ t @ a) - 2.0 * b.T @ t @ b + head_block - rho * selector
-    problem = cp.Problem(cp.Minimize(rho), [0.5 * (m + m.T) << 0])
-    problem.solve(solver=cp.CLARABEL)
-    if problem.status != cp.OPTIMAL:
-        raise RuntimeError(f"LipSDP solve ended with status {problem.status}")
-    value = np.sqrt(certified_rho(np.maximum(lam.value, 0.0), weights, slope))
-    return float(value), time.perf_counter() - start
-
 
 # %% [markdown]
 # ## Every method on the same networks
 # Upper bounds from `bregmalib.lipschitz` (product of norms, Combettes–Pesquet θ, ECLipsE-Fast,
-# vertex enumeration), LipSDP from the cell above, the peer package `eclipse-nn` (ECLipsE and
+# vertex enumeration, LipSDP), the peer package `eclipse-nn` (ECLipsE and
 # ECLipsE-Fast) on the same weights, and the best lower bound from multi-start gradient ascent.
 
 
@@ -361,7 +296,8 @@ rows = {}
 for name, (net, weights) in NETWORKS.items():
     box = lipschitz.make_box(net)
     uppers = {k: (b.value, b.seconds) for k, b in lipschitz.upper_bounds(net, box).items()}
-    uppers["LipSDP (cvxpy)"] = lipsdp(weights, PAIR.lipschitz)
+    sdp = lipsdp(net)
+    uppers["LipSDP (cvxpy)"] = (sdp.value, sdp.seconds)
     uppers["eclipse-nn ECLipsE-Fast"] = peer_eclipse(weights, "ECLipsE_Fast")
     uppers["eclipse-nn ECLipsE"] = peer_eclipse(weights, "ECLipsE")
     lower = lipschitz.best_lower(
