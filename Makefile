@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make derive   re-run the derivations and export LaTeX (derivations/*.tex, main.pdf when latexmk exists)
-#   make test     ruff, unit tests, then every notebook under pytest --nbval-lax
+#   make test     ruff, import-linter, mypy, unit tests, then every notebook under pytest --nbval-lax
 #   make book     (optional) execute every notebook and render it to HTML under book/
 # Both create .venv and install bregmalib[dev] into it when needed.
 # Inside an environment you manage yourself (conda): make test PY=python SETUP= LINT_IMPORTS=lint-imports
@@ -28,6 +28,7 @@ test: $(SETUP) lint unit notebooks
 lint: $(SETUP)
 	$(PY) -m ruff check bregmalib tests benchmarks notebooks
 	$(LINT_IMPORTS)
+	$(PY) -m mypy
 
 unit: $(SETUP)
 	$(PY) -m pytest tests -n $(JOBS)

@@ -46,7 +46,7 @@ def check_version(version: object) -> Version:
     """``version`` if it names a layer version, else ValueError."""
     if not isinstance(version, str) or version not in VERSIONS:
         raise ValueError(f"unknown version {version!r}; expected one of {list(VERSIONS)}")
-    return version  # type: ignore[return-value]
+    return version
 
 
 def check_float_dtype(array: Array, what: str) -> None:

@@ -58,7 +58,7 @@ def check_norm(norm: object) -> Norm:
     """``norm`` if it is one of `NORMS`, else ValueError."""
     if not isinstance(norm, str) or norm not in NORMS:
         raise ValueError(f"unknown norm {norm!r}; expected one of {list(NORMS)}")
-    return norm  # type: ignore[return-value]
+    return norm
 
 
 def project(x: Array, center: Array, eps: float | Array, norm: Norm, domain: InputDomain) -> Array:
