@@ -1,6 +1,7 @@
 """The `bregmalib` command dispatcher."""
 
 import importlib
+import importlib.metadata
 
 import pytest
 
@@ -25,3 +26,13 @@ def test_every_command_module_has_main(name):
     assert path.startswith("bregmalib.cli._"), path
     module = importlib.import_module(path)
     assert callable(module.main)
+
+
+def test_version_comes_from_the_installed_package(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"bregmalib {importlib.metadata.version('bregmalib')}\n"
+
+
+def test_command_help_exits_0(capsys):
+    assert cli.main(["invert", "--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: bregmalib invert")

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from bregmalib import cli
 from bregmalib import invert as inv
 from bregmalib.cli._invert import main
 from bregmalib.nn import make_mlp
@@ -36,8 +37,11 @@ def test_cli_reports_every_layer(model, tmp_path, capsys) -> None:
 
 
 def test_cli_bad_file(tmp_path, capsys) -> None:
-    assert main([str(tmp_path / "missing.eqx")]) == 2
-    assert "bregmalib invert" in capsys.readouterr().err
+    assert cli.main(["invert", str(tmp_path / "missing.eqx")]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"bregmalib invert: error: no checkpoint at {tmp_path}/missing.eqx\n"
+    )
 
 
 def test_mlp_features_inverse(model) -> None:

@@ -11,6 +11,7 @@ import pytest
 import sympy as sp
 
 import bregmalib.legendre as L
+from bregmalib import cli
 from bregmalib.cli._train import main
 from bregmalib.data import load_digits, load_two_spirals
 from bregmalib.nn import make_mlp, make_resnet
@@ -205,5 +206,5 @@ def test_cli_bad_arguments(tmp_path: Path, capsys, args: list[str], message: str
     base = ["--epochs", "1", "--quiet"]
     if "--out" not in args:
         base += ["--out", str(tmp_path / "m.eqx")]
-    assert main(base + args) == 2
+    assert cli.main(["train", *base, *args]) == 2
     assert message in capsys.readouterr().err

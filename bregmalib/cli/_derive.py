@@ -10,7 +10,6 @@ The results, in this order: per catalogue pair, the pair's constants (L_σ, stro
 
 from __future__ import annotations
 
-import argparse
 import collections
 import os
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import jax
 
 from bregmalib import legendre
+from bregmalib.cli._args import Parser, at_least
 from bregmalib.invert import _theorems as invert_theorems
 from bregmalib.lipschitz import _theorems as network_theorems
 from bregmalib.lipschitz._layer_theorems import layer_results
@@ -79,14 +79,18 @@ def collect() -> tuple[list[Result], dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``bregmalib derive``."""
-    parser = argparse.ArgumentParser(prog="bregmalib derive", description=__doc__)
+    parser = Parser(
+        prog="bregmalib derive",
+        description="Derive and check every result of the library symbolically; write one .tex "
+        "per result, the catalogue table and main.tex (and main.pdf with latexmk).",
+    )
     parser.add_argument("--out", default="derivations", help="output folder (default: derivations)")
     parser.add_argument("--no-pdf", action="store_true", help="do not run latexmk")
-    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: 2)")
+    parser.add_argument(
+        "--jobs", type=at_least(1), default=None, help="worker processes (default: 2)"
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.jobs is not None:
-        if args.jobs < 1:
-            parser.error("--jobs must be at least 1")
         os.environ[JOBS_VARIABLE] = str(args.jobs)
     if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
         os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {FAST_COMPILE_FLAG}".strip()

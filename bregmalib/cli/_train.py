@@ -6,28 +6,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import jax
 
 import bregmalib.legendre as L
+from bregmalib.cli._args import Parser, at_least, widths
 from bregmalib.data import DATASETS, DEFAULT_MARGIN, load_dataset
 from bregmalib.nn import INITS, MLP, VERSIONS, ResNet, make_mlp, make_resnet
 from bregmalib.train import TrainConfig, save, train
-
-
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers such as 64,64,64, got {text!r}"
-        ) from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
-    return values
 
 
 def _param(text: str) -> tuple[str, float]:
@@ -42,7 +30,7 @@ def _param(text: str) -> tuple[str, float]:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``bregmalib train``."""
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="bregmalib train",
         description="Train a BregmaNet (or a standard / Euclidean baseline), save the checkpoint "
         "and a JSON summary (same name, .json) beside it.",
@@ -61,13 +49,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--architecture", choices=("mlp", "resnet"), default="mlp")
     p.add_argument(
         "--widths",
-        type=_int_list,
+        type=widths,
         default=[64, 64, 64],
-        help="hidden widths of the MLP (the input width comes from the data)",
+        help="hidden widths of the MLP, e.g. 64,64,64 (the input width comes from the data)",
     )
     p.add_argument(
         "--channels",
-        type=_int_list,
+        type=widths,
         default=[8, 8, 16],
         help="channels of the residual net (digits only)",
     )
@@ -79,11 +67,11 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_MARGIN,
         help="fraction of the interval kept free at each end when scaling the data",
     )
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--epochs", type=at_least(1), default=100)
+    p.add_argument("--batch-size", type=at_least(1), default=64)
     p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--patience", type=int, default=15)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--patience", type=at_least(1), default=15)
+    p.add_argument("--seed", type=at_least(0), default=0)
     p.add_argument("--out", type=Path, required=True, help="checkpoint path, e.g. model.eqx")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -143,22 +131,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point of ``bregmalib train``; returns the exit status."""
-    try:
-        args = parser().parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
+    """Entry point of ``bregmalib train``; returns the exit status (bad input raises, and the
+    dispatcher `bregmalib.cli.main` prints it in one line)."""
+    args = parser().parse_args(argv)
     if args.out.suffix == ".json":
-        print(
-            "bregmalib train: error: --out must not end in .json (the summary goes there)",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        summary = run(args)
-    except (ValueError, TypeError) as err:
-        print(f"bregmalib train: error: {err}", file=sys.stderr)
-        return 2
+        raise ValueError("--out must not end in .json (the summary goes there)")
+    summary = run(args)
     print(
         f"{summary['activation']} {summary['version']} {summary['architecture']} on "
         f"{summary['dataset']}: test accuracy {summary['test_accuracy']:.4f} "
