@@ -194,7 +194,7 @@ def propagate_intervals(net: Network, box: Box) -> list[LayerIntervals]:
             )
             pre = add_intervals(base, shift)
         elif net.version == "euclidean":
-            skip = np.eye(*np.shape(w)) if v is None else as_float64(v)
+            skip = np.eye(w.shape[0], w.shape[1]) if v is None else as_float64(v)
             pre = affine_interval(skip + as_float64(w), b, x_lo, x_hi)
             base = pre
         else:

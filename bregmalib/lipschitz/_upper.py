@@ -141,7 +141,9 @@ def theta_bound(left: np.ndarray, factors: Sequence[Factor], right: np.ndarray) 
         product = np.eye(factors[j].center.shape[1]) if outer is None else outer
         total = 0.0
         for i in range(j - 1, -1, -1):
-            total = add_up(total, mul_up(spectral_norm_upper(product @ factors[i].spread), phis[i]))
+            total = float(
+                add_up(total, mul_up(spectral_norm_upper(product @ factors[i].spread), phis[i]))
+            )
             product = product @ factors[i].center
         phis.append(float(add_up(total, spectral_norm_upper(product @ right))))
     return phis[-1]
@@ -170,7 +172,7 @@ def norm_product(net: Network, box: Box, columns: np.ndarray | None = None) -> B
         value = spectral_norm_upper(head)
         for w, lay in zip(weights, layers, strict=True):
             top = np.maximum(np.abs(lay.slope[0]), np.abs(lay.slope[1]))
-            value = mul_up(value, spectral_norm_upper(top[:, None] * w))
+            value = float(mul_up(value, spectral_norm_upper(top[:, None] * w)))
         return value, (_slopes_assumption(net, box), unimodality_assumption(net.pair))
 
     return _timed(run, "norm-product")
@@ -441,15 +443,15 @@ def layer_product(net: Network, box: Box, columns: np.ndarray | None = None) -> 
         value = spectral_norm_upper(net.head_weight)
         select = _selector(net, columns)
         for k, (w, v, lay) in enumerate(zip(net.weights, net.skip_weights(), layers, strict=True)):
-            w, v = as_float64(w), as_float64(v)
+            w64, v64 = as_float64(w), as_float64(v)
             if k == 0:
-                w, v = w @ select, v @ select
+                w64, v64 = w64 @ select, v64 @ select
             shift = _magnitude(lay.shift)
             rho = np.minimum(ratio(shift), _safe_quotient(lay.slope[1], lay.base_slope[0]))
             rho = _finite_ratios(net, box, k, shift, rho)
-            skip_term = mul_up(np.max(rho), spectral_norm_upper(v))
-            branch_term = mul_up(np.max(lay.slope[1]), spectral_norm_upper(w))
-            value = mul_up(value, add_up(skip_term, branch_term))
+            skip_term = mul_up(np.max(rho), spectral_norm_upper(v64))
+            branch_term = mul_up(np.max(lay.slope[1]), spectral_norm_upper(w64))
+            value = float(mul_up(value, add_up(skip_term, branch_term)))
         return value, _bregman_assumptions(net, box, (note,))
 
     return _timed(run, "layer-product")
@@ -469,7 +471,7 @@ def telescoping(net: Network, box: Box, columns: np.ndarray | None = None) -> Bo
         value = spectral_norm_upper(net.head_weight)
         for seg in segments:
             segment = _telescoping_segment(net, layers, seg, select if seg.start == 0 else None)
-            value = mul_up(value, segment)
+            value = float(mul_up(value, segment))
         return value, _bregman_assumptions(net, box, notes)
 
     return _timed(run, "telescoping")
@@ -490,7 +492,7 @@ def _telescoping_segment(
     def tail(j: int) -> float:  # d_m Π_{j<i≤m}(1 + d_{i−1}‖W_i‖)
         product = top[last]
         for i in range(j + 1, seg.stop):
-            product = mul_up(product, add_up(1.0, mul_up(top[i - 1], w_norms[i])))
+            product = float(mul_up(product, add_up(1.0, mul_up(top[i - 1], w_norms[i]))))
         return float(product)
 
     ratio_max = [float(np.max(r)) for r in seg.ratios]
@@ -523,7 +525,7 @@ def dual_theta(net: Network, box: Box, columns: np.ndarray | None = None) -> Bou
             segment = _dual_theta_segment(
                 net, layers, seg, left, select if seg.start == 0 else None
             )
-            value = mul_up(value, segment)
+            value = float(mul_up(value, segment))
         return value, _bregman_assumptions(net, box, notes)
 
     return _timed(run, "dual-theta")
