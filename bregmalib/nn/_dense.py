@@ -22,7 +22,6 @@ from bregmalib.nn._layer import (
     Version,
     check_finite,
     check_float_dtype,
-    check_layer_shapes,
     check_version,
     forward,
 )
@@ -52,19 +51,16 @@ class Dense(eqx.Module):
     version: Version = eqx.field(static=True)
 
     def __check_init__(self) -> None:
-        check_version(self.version)
-        if not isinstance(self.pair, LegendrePair):
-            raise TypeError(f"pair must be a LegendrePair, got {type(self.pair).__name__}")
-        for name in ("weight", "bias", "mix_logits"):
-            array = getattr(self, name)
-            if array is not None:
-                check_float_dtype(array, name)
-                check_finite(array, name)
-        if self.mix_logits is not None and self.weight.shape[0] == self.weight.shape[1]:
-            raise ValueError(
-                f"mix_logits must be None for a {self.version} layer of shape {self.weight.shape}"
-            )
-        check_layer_shapes(self.weight, self.bias, self.mix_logits, self.version, "Dense")
+        logits = self.mix_logits
+        if logits is not None:
+            check_float_dtype(logits, "mix_logits")
+            check_finite(logits, "mix_logits")
+            if logits.shape != self.weight.shape or logits.ndim != 2 or len(set(logits.shape)) == 1:
+                raise ValueError(
+                    f"mix_logits must be None for a square {self.version} layer and of the "
+                    f"weight's shape {self.weight.shape} otherwise, got {logits.shape}"
+                )
+        self.layer()
 
     @property
     def in_features(self) -> int:

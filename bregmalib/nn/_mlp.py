@@ -13,12 +13,12 @@ from typing import Any
 
 import equinox as eqx
 import jax.numpy as jnp
-import numpy as np
 from jax import Array
 
 from bregmalib.legendre import LegendrePair
 from bregmalib.nn._dense import Dense, dense_from_rng
-from bregmalib.nn._init import numpy_rng, uniform
+from bregmalib.nn._head import Classifier, make_head
+from bregmalib.nn._init import numpy_rng
 from bregmalib.nn._layer import Version, check_version
 from bregmalib.nn._network import Network, forward_trace, primal_trace
 from bregmalib.nn._validate import (
@@ -30,7 +30,7 @@ from bregmalib.nn._validate import (
 )
 
 
-class MLP(eqx.Module):
+class MLP(Classifier, eqx.Module):
     """Hidden layers (`Dense`) of one version followed by a linear head ``Hx + c``.
 
     For the Bregman version the input must lie in the open interval Iⁿ. It is converted once
@@ -50,44 +50,18 @@ class MLP(eqx.Module):
 
     def __check_init__(self) -> None:
         check_version(self.version)
-        if not self.hidden:
-            raise ValueError("an MLP needs at least one hidden layer")
         for k, layer in enumerate(self.hidden):
             if layer.pair != self.pair or layer.version != self.version:
                 raise ValueError(
                     f"hidden layer {k} is ({layer.pair.name}, {layer.version}); the MLP is "
                     f"({self.pair.name}, {self.version})"
                 )
-            if k and layer.in_features != self.hidden[k - 1].out_features:
-                raise ValueError(
-                    f"hidden layer {k} takes {layer.in_features} inputs but layer {k - 1} "
-                    f"gives {self.hidden[k - 1].out_features}"
-                )
-        width = self.hidden[-1].out_features
-        if self.head_weight.ndim != 2 or self.head_weight.shape[1] != width:
-            raise ValueError(
-                f"head_weight must have shape (classes, {width}), got {self.head_weight.shape}"
-            )
-        if self.head_bias.shape != self.head_weight.shape[:1]:
-            raise ValueError(
-                f"head_bias must have shape {self.head_weight.shape[:1]}, "
-                f"got {self.head_bias.shape}"
-            )
+        self.network()
 
     @property
     def widths(self) -> tuple[int, ...]:
         """``(input_dim, hidden_1, ..., hidden_L)``."""
         return (self.hidden[0].in_features, *(layer.out_features for layer in self.hidden))
-
-    @property
-    def n_classes(self) -> int:
-        """Number of outputs of the linear head."""
-        return int(self.head_weight.shape[0])
-
-    @property
-    def dtype(self) -> Any:
-        """Floating dtype of the parameters."""
-        return self.head_weight.dtype
 
     def network(self) -> Network:
         """The functional-core `Network` of this MLP (V = softmax of the mixing logits)."""
@@ -119,10 +93,6 @@ class MLP(eqx.Module):
         u = check_vector(u, self.widths[0], "MLP.dual_features")
         return forward_trace(self.network(), u)[-1][1]
 
-    def __call__(self, x: Array) -> Array:
-        """Logits H·features(x) + c for one example x of shape ``(input_dim,)``."""
-        return self.head_weight @ self.features(x) + self.head_bias
-
 
 def make_mlp(
     activation: str | LegendrePair,
@@ -146,14 +116,10 @@ def make_mlp(
     version = check_version(version)
     widths = check_widths(widths)
     dtype = check_dtype(dtype)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
     rng = numpy_rng(key)
     hidden = tuple(
         dense_from_rng(pair, n_in, n_out, version, rng, init, dtype)
         for n_in, n_out in itertools.pairwise(widths)
     )
-    limit = 1.0 / np.sqrt(widths[-1])
-    head_weight = uniform(rng, (n_classes, widths[-1]), limit, dtype)
-    head_bias = uniform(rng, (n_classes,), limit, dtype)
+    head_weight, head_bias = make_head(rng, n_classes, widths[-1], dtype)
     return MLP(hidden, head_weight, head_bias, pair, version)

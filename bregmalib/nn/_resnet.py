@@ -22,6 +22,7 @@ from jax import Array
 
 from bregmalib.legendre import LegendrePair
 from bregmalib.nn._dense import INITS
+from bregmalib.nn._head import Classifier, make_head
 from bregmalib.nn._init import numpy_rng, uniform
 from bregmalib.nn._layer import check_version
 from bregmalib.nn._validate import check_dtype, check_vector, resolve_pair
@@ -86,7 +87,7 @@ class ResBlock(eqx.Module):
         return self._shortcut(u, 0.0) + self._branch(self.pair.sigma(u))
 
 
-class ResNet(eqx.Module):
+class ResNet(Classifier, eqx.Module):
     """Stem σ(C₀x + b₀), residual blocks, global average pooling and a linear head.
 
     Takes one flattened image of shape ``(image_size²,)`` (any real values: the stem is a plain
@@ -102,16 +103,6 @@ class ResNet(eqx.Module):
     channels: tuple[int, ...] = eqx.field(static=True)
     image_size: int = eqx.field(static=True)
 
-    @property
-    def n_classes(self) -> int:
-        """Number of outputs of the linear head."""
-        return int(self.head_weight.shape[0])
-
-    @property
-    def dtype(self) -> Any:
-        """Floating dtype of the parameters."""
-        return self.head_weight.dtype
-
     def features(self, x: Array) -> Array:
         """Pooled output of the last block (primal), shape ``(channels[-1],)``."""
         x = check_vector(x, self.image_size**2, "ResNet")
@@ -125,10 +116,6 @@ class ResNet(eqx.Module):
             for block in self.blocks:
                 out = block(out)
         return out.mean(axis=(1, 2))
-
-    def __call__(self, x: Array) -> Array:
-        """Logits for one flattened image."""
-        return self.head_weight @ self.features(x) + self.head_bias
 
 
 def make_resnet(
@@ -164,8 +151,6 @@ def make_resnet(
         raise ValueError(
             f"channels must be a non-decreasing sequence of >= 2 positive integers, got {channels}"
         )
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
     rng = numpy_rng(key)
     block_scale = {"default": 1.0, "small": 0.1, "zero": 1.0}[init]
     stem = _conv(rng, 1, channels[0], 1, 1.0, dtype)
@@ -178,7 +163,5 @@ def make_resnet(
         conv1 = _conv(rng, c_in, c_out, stride, block_scale, dtype)
         conv2 = _conv(rng, c_out, c_out, 1, 0.0 if init == "zero" else block_scale, dtype)
         blocks.append(ResBlock(conv1, conv2, pair, version, c_in, c_out))
-    limit = 1.0 / np.sqrt(channels[-1])
-    head_weight = uniform(rng, (n_classes, channels[-1]), limit, dtype)
-    head_bias = uniform(rng, (n_classes,), limit, dtype)
+    head_weight, head_bias = make_head(rng, n_classes, channels[-1], dtype)
     return ResNet(stem, tuple(blocks), head_weight, head_bias, pair, version, channels, image_size)
