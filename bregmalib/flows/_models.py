@@ -17,6 +17,8 @@ to a standard normal base: log p(x) = log N(f(x); 0, I) + log|det J_f(x)|.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import equinox as eqx
 import jax
@@ -44,8 +46,35 @@ class FlowInversion(eqx.Module):
     converged: Array
 
 
-def _standard_normal_log_density(z: Array) -> Array:
-    return -0.5 * jnp.sum(z * z) - 0.5 * z.shape[0] * math.log(2.0 * math.pi)
+class _Flow:
+    """What both flows share (a mixin for their Equinox modules): u = (x − shift)·exp(log_scale)
+    into the layers, log p(x) = log N(f(x); 0, I) + log|det J_f(x)|, and the way back."""
+
+    if TYPE_CHECKING:
+        shift: Array
+        log_scale: Array
+
+        def forward(self, x: Array) -> tuple[Array, Array]:
+            """(z, log|det J_f(x)|)."""
+
+    def _through(self, step: Callable, x: Array, params: tuple[Array, ...]) -> tuple[Array, Array]:
+        """(z, log|det J_f(x)|), scanning ``step(u, layer) = (u⁺, log|det|)`` over the layers."""
+        z, logdets = jax.lax.scan(step, (x - self.shift) * jnp.exp(self.log_scale), params)
+        return z, jnp.sum(self.log_scale) + jnp.sum(logdets)
+
+    def _back(self, step: Callable, z: Array, params: tuple[Array, ...]) -> FlowInversion:
+        """f⁻¹(z), scanning ``step(u⁺, layer) = (u, (residual, iterations, converged))`` over
+        the layers from the last, then undoing the input affine map."""
+        u, (res, its, ok) = jax.lax.scan(step, z, params, reverse=True)
+        x = u * jnp.exp(-self.log_scale) + self.shift
+        return FlowInversion(
+            x=x, residual=jnp.max(res), iterations=jnp.sum(its), converged=jnp.all(ok)
+        )
+
+    def log_prob(self, x: Array) -> Array:
+        """log p(x) = log N(f(x)) + log|det J_f(x)|."""
+        z, logdet = self.forward(x)
+        return -0.5 * jnp.sum(z * z) - 0.5 * z.shape[0] * math.log(2.0 * math.pi) + logdet
 
 
 def _data_affine(data: ArrayLike | None, dim: int) -> tuple[Array, Array]:
@@ -57,7 +86,7 @@ def _data_affine(data: ArrayLike | None, dim: int) -> tuple[Array, Array]:
     return jnp.asarray(data.mean(axis=0)), jnp.asarray(-np.log(data.std(axis=0) + 1e-12))
 
 
-class BregmanFlow(eqx.Module):
+class BregmanFlow(_Flow, eqx.Module):
     """An invertible Bregman flow (see the module docstring); single example x of shape (d,)."""
 
     shift: Array
@@ -85,19 +114,12 @@ class BregmanFlow(eqx.Module):
 
     def forward(self, x: Array) -> tuple[Array, Array]:
         """(z, log|det J_f(x)|)."""
-        u = (x - self.shift) * jnp.exp(self.log_scale)
 
         def step(u: Array, params: tuple[Array, Array]) -> tuple[Array, Array]:
             layer = self._layer(*params)
             return F.dual_forward(layer, u), F.dual_log_abs_det(layer, u)
 
-        z, logdets = jax.lax.scan(step, u, (self.weights(), self.bias))
-        return z, jnp.sum(self.log_scale) + jnp.sum(logdets)
-
-    def log_prob(self, x: Array) -> Array:
-        """log p(x) = log N(f(x)) + log|det J_f(x)|."""
-        z, logdet = self.forward(x)
-        return _standard_normal_log_density(z) + logdet
+        return self._through(step, x, (self.weights(), self.bias))
 
     def inverse(self, z: Array, *, tol: float = 1e-12, max_iter: int = 50) -> FlowInversion:
         """f⁻¹(z) by damped Newton on each layer, from the last (flagged, never silent)."""
@@ -106,10 +128,7 @@ class BregmanFlow(eqx.Module):
             result = solve_dual(self._layer(*params), u, tol=tol, max_iter=max_iter, throw=False)
             return result.dual, (result.residual, result.iterations, result.converged)
 
-        u, (res, its, ok) = jax.lax.scan(step, z, (self.weights(), self.bias), reverse=True)
-        x = u * jnp.exp(-self.log_scale) + self.shift
-        return FlowInversion(x=x, residual=jnp.max(res), iterations=jnp.sum(its),
-                             converged=jnp.all(ok))
+        return self._back(step, z, (self.weights(), self.bias))
 
 
 def make_bregman_flow(
@@ -139,7 +158,7 @@ def make_bregman_flow(
     return BregmanFlow(shift, log_scale, a, b, bias, pair, margin)
 
 
-class ResidualFlow(eqx.Module):
+class ResidualFlow(_Flow, eqx.Module):
     """An i-ResNet flow with spectrally normalised blocks; single example x of shape (d,)."""
 
     shift: Array
@@ -160,7 +179,6 @@ class ResidualFlow(eqx.Module):
 
     def forward(self, x: Array) -> tuple[Array, Array]:
         """(z, log|det J_f(x)|), the block log-determinants exact (slogdet of the d×d Jacobian)."""
-        u = (x - self.shift) * jnp.exp(self.log_scale)
 
         def block(u: Array, params: tuple[Array, Array, Array, Array]) -> tuple[Array, Array]:
             def step(v: Array) -> Array:
@@ -169,13 +187,7 @@ class ResidualFlow(eqx.Module):
             jac = jax.jacfwd(step)(u)
             return step(u), jnp.linalg.slogdet(jac)[1]
 
-        z, logdets = jax.lax.scan(block, u, self._params())
-        return z, jnp.sum(self.log_scale) + jnp.sum(logdets)
-
-    def log_prob(self, x: Array) -> Array:
-        """log p(x) = log N(f(x)) + log|det J_f(x)|."""
-        z, logdet = self.forward(x)
-        return _standard_normal_log_density(z) + logdet
+        return self._through(block, x, self._params())
 
     def inverse(self, z: Array, *, tol: float = 1e-12, max_iter: int = 200) -> FlowInversion:
         """f⁻¹(z) by the fixed-point iteration u ← y − g(u) of each block, from the last."""
@@ -193,10 +205,7 @@ class ResidualFlow(eqx.Module):
             k, u, r = jax.lax.while_loop(cond, body, (0, y, jnp.asarray(jnp.inf, y.dtype)))
             return u, (r, k, r <= tol)
 
-        u, (res, its, ok) = jax.lax.scan(block, z, self._params(), reverse=True)
-        x = u * jnp.exp(-self.log_scale) + self.shift
-        return FlowInversion(x=x, residual=jnp.max(res), iterations=jnp.sum(its),
-                             converged=jnp.all(ok))
+        return self._back(block, z, self._params())
 
 
 def make_residual_flow(
