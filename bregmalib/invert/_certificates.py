@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal, get_args, overload
 
 import jax
@@ -126,6 +126,14 @@ def _verdict(margin: float, *, refutes: bool) -> Verdict:
     return INCONCLUSIVE
 
 
+def _sufficient(
+    condition: str, margin: float, meaning: str, pair: LegendrePair, *, exact: bool = True
+) -> Certificate:
+    """The certificate of a sufficient condition: invertible when its margin is positive."""
+    verdict = _verdict(margin, refutes=False)
+    return Certificate(condition, verdict, margin, meaning, exact, pair_assumptions(pair))
+
+
 def contraction_certificate(weight: ArrayLike, pair: LegendrePair) -> Certificate:
     """(a) L_σ‖W‖₂ < 1: u ↦ v − b − Wσ(u) is a contraction (Behrmann et al. 2019).
 
@@ -133,14 +141,7 @@ def contraction_certificate(weight: ArrayLike, pair: LegendrePair) -> Certificat
     """
     w, lipschitz = _matrix(weight), _check_pair(pair)
     margin = 1.0 - lipschitz * float(np.linalg.norm(w, 2))
-    return Certificate(
-        condition="contraction",
-        verdict=_verdict(margin, refutes=False),
-        margin=margin,
-        margin_meaning="1 − L_σ‖W‖₂",
-        exact=True,
-        assumptions=pair_assumptions(pair),
-    )
+    return _sufficient("contraction", margin, "1 − L_σ‖W‖₂", pair)
 
 
 def monotone_certificate(weight: ArrayLike, pair: LegendrePair) -> Certificate:
@@ -150,29 +151,21 @@ def monotone_certificate(weight: ArrayLike, pair: LegendrePair) -> Certificate:
     """
     w, lipschitz = _matrix(weight), _check_pair(pair)
     margin = 1.0 / lipschitz + float(np.linalg.eigvalsh(0.5 * (w + w.T))[0])
-    return Certificate(
-        condition="monotone",
-        verdict=_verdict(margin, refutes=False),
-        margin=margin,
-        margin_meaning="1/L_σ + λ_min((W + Wᵀ)/2)  (strong-monotonicity modulus)",
-        exact=True,
-        assumptions=pair_assumptions(pair),
-    )
+    meaning = "1/L_σ + λ_min((W + Wᵀ)/2)  (strong-monotonicity modulus)"
+    return _sufficient("monotone", margin, meaning, pair)
 
 
-def _subsets(n: int) -> Iterator[np.ndarray]:
-    """Index arrays of every nonempty subset of {0..n−1}, grouped by size."""
-    for size in range(1, n + 1):
-        yield np.array(list(itertools.combinations(range(n), size)), dtype=np.intp)
-
-
-def principal_minors(matrix: ArrayLike) -> tuple[float, tuple[int, ...]]:
-    """min over nonempty S of det(M_SS) and the minimising S (exhaustive: 2ⁿ − 1 minors)."""
+def principal_minors(
+    matrix: ArrayLike, max_size: int | None = None
+) -> tuple[float, tuple[int, ...]]:
+    """min over nonempty S with |S| ≤ ``max_size`` of det(M_SS) and the minimising S (None:
+    exhaustive, 2ⁿ − 1 minors)."""
     m = np.asarray(matrix, dtype=np.float64)
+    n = m.shape[0]
     best, best_set = np.inf, tuple[int, ...]()
-    for index in _subsets(m.shape[0]):
-        blocks = m[index[:, :, None], index[:, None, :]]
-        dets = np.linalg.det(blocks)
+    for size in range(1, min(n, max_size or n) + 1):
+        index = np.array(list(itertools.combinations(range(n), size)), dtype=np.intp)
+        dets = np.linalg.det(m[index[:, :, None], index[:, None, :]])
         k = int(np.argmin(dets))
         if dets[k] < best:
             best, best_set = float(dets[k]), tuple(int(i) for i in index[k])
@@ -222,14 +215,7 @@ def _smallest_minor_search(matrix: np.ndarray) -> tuple[float, tuple[int, ...]]:
     """Smallest principal minor over all subsets of size ≤ 3 (≤ 2 when n > 64), then a greedy
     descent that adds or removes one index at a time."""
     n = matrix.shape[0]
-    max_size = 3 if n <= 64 else 2
-    best, best_set = np.inf, tuple[int, ...]()
-    for size in range(1, min(max_size, n) + 1):
-        index = np.array(list(itertools.combinations(range(n), size)), dtype=np.intp)
-        dets = np.linalg.det(matrix[index[:, :, None], index[:, None, :]])
-        k = int(np.argmin(dets))
-        if dets[k] < best:
-            best, best_set = float(dets[k]), tuple(int(i) for i in index[k])
+    best, best_set = principal_minors(matrix, 3 if n <= 64 else 2)
     current = list(best_set)
     improved = True
     while improved and best > 0:
@@ -289,7 +275,6 @@ def p_matrix_certificate(weight: ArrayLike, pair: LegendrePair) -> Certificate:
     w, lipschitz = _matrix(weight), _check_pair(pair)
     n = w.shape[0]
     matrix = np.eye(n) + lipschitz * w
-    assumptions = pair_assumptions(pair)
     minor, subset = _smallest_minor_search(matrix)
     if minor < -_TOL:
         return Certificate(
@@ -298,39 +283,21 @@ def p_matrix_certificate(weight: ArrayLike, pair: LegendrePair) -> Certificate:
             margin=minor,
             margin_meaning="a negative principal minor of I + L_σW (vertex determinant)",
             exact=False,
-            assumptions=assumptions,
+            assumptions=pair_assumptions(pair),
             witness=_vertex_witness(n, subset),
         )
     sym_margin = float(np.linalg.eigvalsh(0.5 * (matrix + matrix.T))[0])
     if sym_margin > _TOL:
-        return Certificate(
-            condition="p_matrix_symmetric_part",
-            verdict=INVERTIBLE,
-            margin=sym_margin,
-            margin_meaning="λ_min(sym(I + L_σW)) (condition (b) scaled by L_σ)",
-            exact=False,
-            assumptions=assumptions,
-        )
+        meaning = "λ_min(sym(I + L_σW)) (condition (b) scaled by L_σ)"
+        return _sufficient("p_matrix_symmetric_part", sym_margin, meaning, pair, exact=False)
     h_margin = _h_matrix_margin(matrix)
     if h_margin > _TOL:
-        return Certificate(
-            condition="p_matrix_h_matrix",
-            verdict=INVERTIBLE,
-            margin=h_margin,
-            margin_meaning="1 − ρ(|diag M|⁻¹|offdiag M|), M = I + L_σW",
-            exact=False,
-            assumptions=assumptions,
-        )
+        meaning = "1 − ρ(|diag M|⁻¹|offdiag M|), M = I + L_σW"
+        return _sufficient("p_matrix_h_matrix", h_margin, meaning, pair, exact=False)
     scaled_margin, scale = _scaled_monotone_margin(matrix)
-    return Certificate(
-        condition="p_matrix_diagonal_scaling",
-        verdict=_verdict(scaled_margin, refutes=False),
-        margin=scaled_margin,
-        margin_meaning="max over positive diagonal Δ of λ_min(sym(Δ(I + L_σW)))",
-        exact=False,
-        assumptions=assumptions,
-        witness=tuple(scale.tolist()),
-    )
+    meaning = "max over positive diagonal Δ of λ_min(sym(Δ(I + L_σW)))"
+    found = _sufficient("p_matrix_diagonal_scaling", scaled_margin, meaning, pair, exact=False)
+    return dataclasses.replace(found, witness=tuple(scale.tolist()))
 
 
 def _layer_certificates(
