@@ -40,7 +40,6 @@ ACTIVATIONS = ("sigmoid", "tanh", "atan", "softplus", "asinh", "bent_identity")
 
 L_SYM = sp.Symbol("L_sigma", positive=True)
 LAMBDA = sp.Symbol("lambda_min")
-MARGIN = sp.Symbol("m", positive=True)
 
 
 # ----- small JAX helpers for the numeric routes ----------------------------------------------

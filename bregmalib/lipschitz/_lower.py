@@ -105,13 +105,6 @@ def jacobian_norms(
     return _power_norms(net, points, start, mask, iterations)
 
 
-def jacobian_norm(net: Network, t: Array, *, columns: Any = None, iterations: int = 60) -> float:
-    """‖J(x)‖₂ at one point given by its ascent coordinates t (see `jacobian_norms`)."""
-    return float(
-        jacobian_norms(net, jnp.asarray(t)[None], columns=columns, iterations=iterations)[0]
-    )
-
-
 # ----- sharding
 
 
