@@ -103,9 +103,9 @@ def dual_target(layer: Layer, v: ArrayLike, what: str = "target") -> Array:
     return v.astype(layer.weight.dtype)
 
 
-def _fixed_point(layer, v, u0, tol, max_iter):
-    def residual(u):
-        return F.dual_forward(layer, u) - v
+def _iterate(residual, step, u0, tol, max_iter):
+    """Iterate ``step(u, r) = (u⁺, r⁺, evaluations of F)`` from u0, with r = F(u) − v, while
+    ‖r‖_∞ > tol and fewer than ``max_iter`` steps; returns (u, r, steps, evaluations)."""
 
     def cond(state):
         k, _, r, _ = state
@@ -113,22 +113,16 @@ def _fixed_point(layer, v, u0, tol, max_iter):
 
     def body(state):
         k, u, r, evals = state
-        u = u - r
-        return k + 1, u, residual(u), evals + 1
+        u, r, used = step(u, r)
+        return k + 1, u, r, evals + used
 
     k, u, r, evals = jax.lax.while_loop(cond, body, (0, u0, residual(u0), 1))
     return u, r, k, evals
 
 
-def _newton(layer, v, u0, tol, max_iter, max_backtracks):
-    trial_steps = jnp.asarray(_TRIAL_STEPS, dtype=v.dtype)
-
-    def residual(u):
-        return F.dual_forward(layer, u) - v
-
-    def cond(state):
-        k, _, r, _ = state
-        return (jnp.max(jnp.abs(r)) > tol) & (k < max_iter)
+def _newton_step(layer, residual, dtype, max_backtracks):
+    """u ← u − t(∂F/∂u)⁻¹(F(u) − v), t chosen as in the module docstring."""
+    trial_steps = jnp.asarray(_TRIAL_STEPS, dtype=dtype)
 
     def backtrack(u, step, merit):
         def search_cond(search):
@@ -144,14 +138,14 @@ def _newton(layer, v, u0, tol, max_iter, max_backtracks):
         _, u_t, r_t, trials = jax.lax.while_loop(
             search_cond,
             search_body,
-            (jnp.asarray(_FALLBACK_STEP, v.dtype), first, residual(first), 1),
+            (jnp.asarray(_FALLBACK_STEP, dtype), first, residual(first), 1),
         )
         return u_t, r_t, trials
 
     def line_search(u, step, r_full, merit):
         candidates = u[None, :] + trial_steps[:, None] * step[None, :]
         r_trials = jax.vmap(residual)(candidates)
-        steps = jnp.concatenate([jnp.ones(1, v.dtype), trial_steps])
+        steps = jnp.concatenate([jnp.ones(1, dtype), trial_steps])
         r_all = jnp.concatenate([r_full[None, :], r_trials])
         merits = jnp.sum(r_all * r_all, axis=1)
         best = jnp.argmin(merits)
@@ -165,8 +159,7 @@ def _newton(layer, v, u0, tol, max_iter, max_backtracks):
         )
         return u_t, r_t, extra + len(_TRIAL_STEPS)
 
-    def body(state):
-        k, u, r, evals = state
+    def newton(u, r):
         step = -jnp.linalg.solve(F.dual_jacobian(layer, u), r)
         merit = jnp.sum(r * r)
         r_full = residual(u + step)
@@ -177,10 +170,9 @@ def _newton(layer, v, u0, tol, max_iter, max_backtracks):
             lambda _: line_search(u, step, r_full, merit),
             None,
         )
-        return k + 1, u_new, r_new, evals + 1 + extra
+        return u_new, r_new, 1 + extra
 
-    k, u, r, evals = jax.lax.while_loop(cond, body, (0, u0, residual(u0), 1))
-    return u, r, k, evals
+    return newton
 
 
 def _raise_if_failed(result: InversionResult, tol: float, max_iter: int) -> InversionResult:
@@ -198,10 +190,17 @@ def _raise_if_failed(result: InversionResult, tol: float, max_iter: int) -> Inve
 
 @functools.partial(jax.jit, static_argnums=(3, 6))
 def _solve(layer, v, start, method, tol, max_iter, max_backtracks):
+    def residual(u):
+        return F.dual_forward(layer, u) - v
+
+    def fixed_point(u, r):
+        return u - r, residual(u - r), 1
+
     if method == "newton":
-        u, r, k, evals = _newton(layer, v, start, tol, max_iter, max_backtracks)
+        step = _newton_step(layer, residual, v.dtype, max_backtracks)
     else:
-        u, r, k, evals = _fixed_point(layer, v, start, tol, max_iter)
+        step = fixed_point
+    u, r, k, evals = _iterate(residual, step, start, tol, max_iter)
     res = jnp.max(jnp.abs(r))
     return InversionResult(
         dual=u,
