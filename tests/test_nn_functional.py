@@ -213,3 +213,18 @@ def test_network_jacobian_stays_finite_where_the_primal_input_saturates() -> Non
     net = random_network("sigmoid", "bregman", (3, 3, 3), seed=0, head=None)
     j = F.network_jacobian(net, jnp.array([800.0, -800.0, 0.0]))
     assert bool(jnp.all(jnp.isfinite(j))) and float(jnp.linalg.norm(j, 2)) > 0
+
+
+@pytest.mark.parametrize("name", ["softplus", "sigmoid"])
+def test_primal_jacobian_at_an_input_near_an_end_at_zero(name: str) -> None:
+    """x = σ(−0.5) ≈ 7e-221 for softplus (β = 1000): representable and inside I, so the clamp
+    of σ⁻¹ must leave it alone and the primal Jacobian equals autodiff and the dual route."""
+    layer = random_layer(name, "bregman", 3, 3, seed=6)
+    u = jnp.array([-0.5, -700.0 if name == "sigmoid" else -0.4, 0.1])
+    x = layer.pair.sigma(u)
+    assert float(x[0]) > 0.0
+    np.testing.assert_allclose(layer.pair.inverse_clamped(x), u, rtol=1e-9)
+    expected = F.jacobian_at_dual(layer, u)
+    np.testing.assert_allclose(F.jacobian(layer, x), expected, rtol=1e-8, atol=1e-300)
+    autodiff = jax.jacfwd(functools.partial(F.forward, layer))(x)
+    np.testing.assert_allclose(autodiff, expected, rtol=1e-6, atol=1e-300)

@@ -173,12 +173,12 @@ class LegendrePair:
 
     def clamp(self, x: ArrayLike, margin: float | None = None) -> Array:
         """Clamp x into [lower + m, upper − m], where m = ``margin`` or, by default,
-        ``default_margin(dtype)`` scaled by max(1, |end|)."""
+        ``default_margin(dtype)`` scaled by max(1, |end|) (4 smallest normals at an end 0, where
+        floats are dense: σ⁻¹ is finite there and values between are kept)."""
         x = _as_float(x)
         lo, hi = self.lower, self.upper
         if margin is None:
-            m = default_margin(x.dtype)
-            lo_m, hi_m = lo + m * max(1.0, abs(lo)), hi - m * max(1.0, abs(hi))
+            lo_m, hi_m = lo + _end_margin(lo, x.dtype), hi - _end_margin(hi, x.dtype)
         else:
             lo_m, hi_m = lo + margin, hi - margin
         lo_m = lo_m if np.isfinite(lo) else -jnp.inf
@@ -206,6 +206,12 @@ class LegendrePair:
 def default_margin(dtype: Any) -> float:
     """Default clamping margin: 4 machine epsilons of ``dtype`` (relative to max(1, |end|))."""
     return 4.0 * float(jnp.finfo(dtype).eps)
+
+
+def _end_margin(end: float, dtype: Any) -> float:
+    if end == 0.0:
+        return 4.0 * float(jnp.finfo(dtype).tiny)
+    return default_margin(dtype) * max(1.0, abs(end))
 
 
 def _as_float(a: ArrayLike) -> Array:
