@@ -213,16 +213,10 @@ def point_jvp(layer: Layer, point: Point, tangent: Array) -> Array:
 
 
 def point_jacobian(layer: Layer, point: Point) -> Array:
-    """The dense primal Jacobian J(x) (out × in) at the point (ũ, z) of x."""
-    skip, z = point
-    pair = layer.pair
-    branch = pair.derivative(z)[:, None] * layer.weight
-    if layer.version == "bregman":
-        ratio = jnp.exp(pair.log_derivative(z) - pair.log_derivative(skip))
-        return ratio[:, None] * layer.skip_matrix() + branch
-    if layer.version == "euclidean":
-        return pair.derivative(z)[:, None] * layer.skip_matrix() + branch
-    return branch
+    """The dense primal Jacobian J(x) (out × in) at the point (ũ, z) of x: `point_jvp` applied
+    to the columns of the identity."""
+    eye = jnp.eye(layer.in_features, dtype=point[1].dtype)
+    return jax.vmap(lambda e: point_jvp(layer, point, e), out_axes=1)(eye)
 
 
 def jvp(layer: Layer, x: Array, tangent: Array) -> Array:
