@@ -6,11 +6,13 @@ hill-climbing ascent steps (J by jax.jacfwd of the network's forward), and diffe
 ‖f(x) − f(y)‖/‖x − y‖ over sampled pairs, all in float64 on the network's exact weights."""
 
 import itertools
+import zlib
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from _networks import random_network
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -143,9 +145,32 @@ def check_case(case) -> None:
         assert bound.value >= lower * (1 - LOWER_SLACK), (name, bound.value, lower, case)
 
 
+#: every pair × version × mixing (a standard layer has no V, so no square-V case)
+COMBINATIONS = [
+    (activation, version, mixing)
+    for activation in legendre.names()
+    for version in ("bregman", "standard", "euclidean")
+    for mixing in ("identity", "square", "non-square")
+    if not (version == "standard" and mixing == "square")
+]
+
+
+@pytest.mark.parametrize(("activation", "version", "mixing"), COMBINATIONS)
+def test_every_combination_is_sound_on_both_domains_in_both_dtypes(
+    activation: str, version: str, mixing: str
+) -> None:
+    """Each pair × version × mixing, on the global domain and on a box, in float32 and float64."""
+    widths = (3, 2, 2) if mixing == "non-square" else (2, 2, 2)
+    seed = zlib.crc32(f"{activation}/{version}/{mixing}".encode()) % 2**16
+    for dtype in (jnp.float32, jnp.float64):
+        for local in (False, True):
+            check_case((activation, version, mixing, widths, dtype, local, 1.5, seed))
+
+
 @settings(max_examples=20, deadline=None)
 @given(cases())
 def test_every_upper_bound_dominates_an_independent_lower_bound(case) -> None:
+    """Random depths, widths, scales and seeds on top of the fixed combinations."""
     check_case(case)
 
 
