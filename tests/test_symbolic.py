@@ -19,14 +19,12 @@ from bregmalib.symbolic import (
     Step,
     disproved,
     equal,
-    extremum,
     extremum_route,
     inconclusive,
-    nonnegative_route,
     proved,
-    sign_nonnegative,
     slope_ratio,
 )
+from bregmalib.symbolic._certify import extremum, nonnegative_route, sign_nonnegative
 from bregmalib.symbolic._export import catalogue_table, export
 from bregmalib.symbolic._latex import label, text, verbatim
 from bregmalib.symbolic._providers import engine_results

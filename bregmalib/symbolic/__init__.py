@@ -12,24 +12,9 @@ subjects (`bregmalib.lipschitz`, `bregmalib.invert`) and `bregmalib derive` gath
 True
 """
 
-from bregmalib.symbolic._certify import (
-    Candidate,
-    candidates,
-    equal,
-    extremum,
-    extremum_route,
-    nonnegative_route,
-    same_function,
-    sign_nonnegative,
-)
-from bregmalib.symbolic._latex import result_to_latex
-from bregmalib.symbolic._numeric import NumericCheck, NumericOutcome
-from bregmalib.symbolic._pairs import (
-    lipschitz_claim,
-    pair_hypotheses,
-    pair_results,
-    strong_convexity_claim,
-)
+from bregmalib.symbolic._certify import equal, extremum_route
+from bregmalib.symbolic._numeric import NumericCheck
+from bregmalib.symbolic._pairs import pair_hypotheses
 from bregmalib.symbolic._result import (
     Claim,
     Hypothesis,
@@ -41,35 +26,23 @@ from bregmalib.symbolic._result import (
     inconclusive,
     proved,
 )
-from bregmalib.symbolic._slope import DELTA, SlopeRatio, slope_ratio, slope_ratio_claim
+from bregmalib.symbolic._slope import DELTA, SlopeRatio, slope_ratio
 
 __all__ = [
     "DELTA",
-    "Candidate",
     "Claim",
     "Hypothesis",
     "NumericCheck",
-    "NumericOutcome",
     "Result",
     "SlopeRatio",
     "Step",
     "SymbolicOutcome",
-    "candidates",
     "check",
     "disproved",
     "equal",
-    "extremum",
     "extremum_route",
     "inconclusive",
-    "lipschitz_claim",
-    "nonnegative_route",
     "pair_hypotheses",
-    "pair_results",
     "proved",
-    "result_to_latex",
-    "same_function",
-    "sign_nonnegative",
     "slope_ratio",
-    "slope_ratio_claim",
-    "strong_convexity_claim",
 ]
