@@ -1,0 +1,95 @@
+"""The README's examples run as written: every ```python block of README.md, in order, in one
+namespace, in a temporary working directory (so ``model.eqx`` lands there), with x64 as the
+conftest sets it. One case per block; a case first runs the blocks before it that have not run
+yet, so the cases may come in any order (pytest-randomly, pytest-xdist)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jax.numpy as jnp
+import pytest
+
+from bregmalib import legendre
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BLOCKS: list[str] = re.findall(r"^```python\n(.*?)^```", README.read_text(), re.S | re.M)
+#: the optional peer packages (extra ``peers``) a block may import; without them it is skipped
+PEERS = ("bregmanet", "torch")
+
+
+def missing_peer(block: str) -> str | None:
+    """The first optional peer package that ``block`` imports and that is not installed."""
+    imported = (name for name in PEERS if re.search(rf"^\s*(import|from) {name}\b", block, re.M))
+    return next((name for name in imported if importlib.util.find_spec(name) is None), None)
+
+
+class Readme:
+    """The README's blocks executed once each, in order, in one namespace."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.namespace: dict[str, Any] = {"__name__": "readme"}
+        self.done = 0
+        self.error: BaseException | None = None
+
+    def run_through(self, index: int) -> None:
+        """Execute blocks ``done``..``index``; after a failure, every later request fails."""
+        while self.done <= index:
+            if self.error is not None:
+                raise RuntimeError(f"an earlier README block failed: {self.error!r}")
+            block = BLOCKS[self.done]
+            if missing_peer(block) is None:
+                code = compile(block, f"README.md python block {self.done + 1}", "exec")
+                try:
+                    exec(code, self.namespace)
+                except BaseException as error:
+                    self.error = error
+                    raise
+            self.done += 1
+
+
+@pytest.fixture(scope="module")
+def readme(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Readme]:
+    """The blocks run in a fresh directory; pairs they register are unregistered afterwards, so
+    the other tests see the shipped catalogue."""
+    shipped = set(legendre.names())
+    home = Path.cwd()
+    directory = tmp_path_factory.mktemp("readme")
+    os.chdir(directory)
+    try:
+        yield Readme(directory)
+    finally:
+        os.chdir(home)
+        for name in set(legendre.names()) - shipped:
+            legendre.unregister(name)
+
+
+def test_readme_has_python_blocks() -> None:
+    """The extraction finds the examples (a changed fence would otherwise test nothing)."""
+    assert len(BLOCKS) >= 8
+    assert all(block.strip() for block in BLOCKS)
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)), ids=lambda i: f"block{i + 1}")
+def test_readme_block_runs(readme: Readme, index: int) -> None:
+    """Block ``index`` runs after the blocks before it, without an undefined name or error."""
+    peer = missing_peer(BLOCKS[index])
+    if peer is not None:
+        pytest.skip(f"{peer} is not installed (extra 'peers')")
+    readme.run_through(index)
+
+
+def test_readme_results(readme: Readme) -> None:
+    """What the examples claim: the checkpoint is written where the reader runs them, and the
+    network inversion of the last block gives back its input x."""
+    readme.run_through(len(BLOCKS) - 1)
+    ns = readme.namespace
+    assert (readme.directory / "model.eqx").is_file()
+    recovered = ns["invert"].invert(ns["model"], ns["y"]).primal
+    assert jnp.allclose(recovered, ns["x"], atol=1e-8)
