@@ -1,14 +1,14 @@
 """The README's examples run as written: every ```python block of README.md, in order, in one
 namespace, in a temporary working directory (so ``model.eqx`` lands there), with x64 as the
 conftest sets it. One case per block; a case first runs the blocks before it that have not run
-yet, so the cases may come in any order (pytest-randomly, pytest-xdist)."""
+yet, so the cases may come in any order (pytest-randomly, pytest-xdist) and each block runs once
+per process. The working directory and the pair catalogue are restored after every block."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ def missing_peer(block: str) -> str | None:
 
 
 class Readme:
-    """The README's blocks executed once each, in order, in one namespace."""
+    """The README's blocks executed once each, in order, in one namespace, in ``directory``."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -45,29 +45,31 @@ class Readme:
                 raise RuntimeError(f"an earlier README block failed: {self.error!r}")
             block = BLOCKS[self.done]
             if missing_peer(block) is None:
-                code = compile(block, f"README.md python block {self.done + 1}", "exec")
                 try:
-                    exec(code, self.namespace)
+                    self.execute(block, f"README.md python block {self.done + 1}")
                 except BaseException as error:
                     self.error = error
                     raise
             self.done += 1
 
+    def execute(self, block: str, name: str) -> None:
+        """Run ``block`` in ``directory``; pairs it registers are unregistered afterwards, so the
+        other tests see the shipped catalogue."""
+        shipped = set(legendre.names())
+        home = Path.cwd()
+        os.chdir(self.directory)
+        try:
+            exec(compile(block, name, "exec"), self.namespace)
+        finally:
+            os.chdir(home)
+            for pair in set(legendre.names()) - shipped:
+                legendre.unregister(pair)
 
-@pytest.fixture(scope="module")
-def readme(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Readme]:
-    """The blocks run in a fresh directory; pairs they register are unregistered afterwards, so
-    the other tests see the shipped catalogue."""
-    shipped = set(legendre.names())
-    home = Path.cwd()
-    directory = tmp_path_factory.mktemp("readme")
-    os.chdir(directory)
-    try:
-        yield Readme(directory)
-    finally:
-        os.chdir(home)
-        for name in set(legendre.names()) - shipped:
-            legendre.unregister(name)
+
+@pytest.fixture(scope="session")
+def readme(tmp_path_factory: pytest.TempPathFactory) -> Readme:
+    """One run of the README per test process, in a fresh directory."""
+    return Readme(tmp_path_factory.mktemp("readme"))
 
 
 def test_readme_has_python_blocks() -> None:
