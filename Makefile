@@ -31,7 +31,7 @@ lint: $(SETUP)
 	$(PY) -m mypy
 
 unit: $(SETUP)
-	$(PY) -m pytest tests -n $(JOBS)
+	$(PY) -m pytest tests -n $(JOBS) --dist loadgroup
 
 ipynb: $(SETUP)
 	$(PY) -m jupytext --to ipynb $(NOTEBOOKS)

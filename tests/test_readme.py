@@ -19,6 +19,8 @@ from bregmalib import legendre
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS: list[str] = re.findall(r"^```python\n(.*?)^```", README.read_text(), re.S | re.M)
+#: all cases on one xdist worker (``--dist loadgroup`` in the Makefile), so the README runs once
+pytestmark = pytest.mark.xdist_group("readme")
 #: the optional peer packages (extra ``peers``) a block may import; without them it is skipped
 PEERS = ("bregmanet", "torch")
 
