@@ -200,19 +200,15 @@ def test_bad_layers_and_networks_are_refused_where_built(build, error, match) ->
         build()
 
 
-def test_softmax_mixing_of_a_trained_model_is_accepted_in_float32() -> None:
+def test_row_stochastic_tolerance_accepts_float32_softmax_and_refuses_real_drift() -> None:
+    """A float32 softmax over 64 inputs sums to 1 only up to rounding and must be accepted (a
+    tolerance of float64 eps would refuse it); rows off by 1e-3 must be refused."""
     model = make_mlp("tanh", (64, 10, 7), 3, "bregman", key=jax.random.key(3))
-    net = model.network()
-    assert all(layer.weight.dtype == jnp.float32 for layer in net.layers)
-    np.testing.assert_allclose(np.asarray(net.layers[0].mixing).sum(axis=1), 1.0, rtol=1e-5)
-
-
-def test_network_jacobian_stays_finite_where_the_primal_input_saturates() -> None:
-    """At t = ±800, σ′(t) underflows in float64 and σ(t) is an end of I: the ratios
-    σ′(z)/σ′(ũ), formed as exp(log σ′(z) − log σ′(ũ)), keep the Jacobian finite and nonzero."""
-    net = random_network("sigmoid", "bregman", (3, 3, 3), seed=0, head=None)
-    j = F.network_jacobian(net, jnp.array([800.0, -800.0, 0.0]))
-    assert bool(jnp.all(jnp.isfinite(j))) and float(jnp.linalg.norm(j, 2)) > 0
+    mixing = model.network().layers[0].mixing
+    assert mixing is not None and mixing.dtype == jnp.float32
+    drifted = mixing.at[0].multiply(1.0 + 1e-3)
+    with pytest.raises(ValueError, match="row-stochastic"):
+        Layer(model.hidden[0].weight, model.hidden[0].bias, drifted, model.pair, "bregman")
 
 
 @pytest.mark.parametrize("name", ["softplus", "sigmoid"])

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from bregmalib._certified import spectral_norm_upper
 from bregmalib.invert._network import network_of
 from bregmalib.invert._solve import invertible_layer
 from bregmalib.legendre import LegendrePair
@@ -137,10 +138,11 @@ def _sufficient(
 def contraction_certificate(weight: ArrayLike, pair: LegendrePair) -> Certificate:
     """(a) L_σ‖W‖₂ < 1: u ↦ v − b − Wσ(u) is a contraction (Behrmann et al. 2019).
 
-    Margin 1 − L_σ‖W‖₂.
+    Margin 1 − L_σ‖W‖₂, with ‖W‖₂ the certified upper bound of `bregmalib._certified`, so a
+    positive margin survives rounding.
     """
     w, lipschitz = _matrix(weight), _check_pair(pair)
-    margin = 1.0 - lipschitz * float(np.linalg.norm(w, 2))
+    margin = 1.0 - lipschitz * spectral_norm_upper(w)
     return _sufficient("contraction", margin, "1 − L_σ‖W‖₂", pair)
 
 
