@@ -66,16 +66,17 @@ def lipsdp_blocks(
     return a, b, head_block
 
 
-def _lmi(lam: np.ndarray, blocks: tuple[np.ndarray, ...], slope: float) -> np.ndarray:
+def _lmi(t: Any, blocks: tuple[np.ndarray, ...], slope: float) -> Any:
+    """M(λ) with T = diag(λ) given as a NumPy array or a cvxpy expression (one formula for the
+    solver and for the float64 re-certification)."""
     a, b, head_block = blocks
-    t = np.diag(lam)
     m = slope * (a.T @ t @ b + b.T @ t @ a) - 2.0 * b.T @ t @ b + head_block
     return 0.5 * (m + m.T)
 
 
 def certified_rho(lam: np.ndarray, blocks: tuple[np.ndarray, ...], slope: float, n0: int) -> float:
     """The least ρ with M(λ) − ρ diag(I, 0) ⪯ 0, λ_max(P − QR⁻¹Qᵀ); +∞ unless R ≺ 0."""
-    m = _lmi(lam, blocks, slope)
+    m = _lmi(np.diag(lam), blocks, slope)
     p, q, r = m[:n0, :n0], m[:n0, n0:], m[n0:, n0:]
     if np.linalg.eigvalsh(r).max() >= 0:
         return np.inf
@@ -96,12 +97,10 @@ def lipsdp(net: Network, *, solver: str = SOLVER) -> Bound:
     n0, dim = weights[0].shape[1], blocks[2].shape[0]
     lam = cp.Variable(blocks[0].shape[0], nonneg=True)
     rho = cp.Variable(nonneg=True)
-    a, b, head_block = blocks
-    t = cp.diag(lam)
     selector = np.zeros((dim, dim))
     selector[:n0, :n0] = np.eye(n0)
-    m = slope * (a.T @ t @ b + b.T @ t @ a) - 2.0 * b.T @ t @ b + head_block - rho * selector
-    problem = cp.Problem(cp.Minimize(rho), [0.5 * (m + m.T) << 0])
+    lmi = _lmi(cp.diag(lam), blocks, slope) - rho * selector
+    problem = cp.Problem(cp.Minimize(rho), [lmi << 0])
     problem.solve(solver=solver)
     seconds = time.perf_counter() - start
     if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or lam.value is None:
