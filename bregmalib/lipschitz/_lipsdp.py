@@ -41,10 +41,7 @@ def _weights(net: Network) -> list[np.ndarray]:
             "LipSDP applies to standard and Euclidean networks; a Bregman layer's skip term "
             "σ⁻¹(Vx) is not slope-restricted (use upper_bounds)"
         )
-    if net.version == "euclidean":
-        pairs = zip(net.skip_weights(), net.weights, strict=True)
-        return [as_float64(v) + as_float64(w) for v, w in pairs]
-    return [as_float64(w) for w in net.weights]
+    return list(net.effective_weights())
 
 
 def lipsdp_blocks(

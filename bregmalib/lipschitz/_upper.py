@@ -155,12 +155,7 @@ def theta_bound(left: np.ndarray, factors: Sequence[Factor], right: np.ndarray) 
 def _standard_parts(
     net: Network, box: Box
 ) -> tuple[list[np.ndarray], list[LayerIntervals], np.ndarray]:
-    if net.version == "euclidean":
-        pairs = zip(net.skip_weights(), net.weights, strict=True)
-        weights = [as_float64(v) + as_float64(w) for v, w in pairs]
-    else:
-        weights = [as_float64(w) for w in net.weights]
-    return weights, propagate_intervals(net, box), as_float64(net.head_weight)
+    return list(net.effective_weights()), propagate_intervals(net, box), as_float64(net.head_weight)
 
 
 def norm_product(net: Network, box: Box, columns: np.ndarray | None = None) -> Bound:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
@@ -145,13 +146,17 @@ class Network(eqx.Module):
         """V_k with the identity filled in where ``mixings[k]`` is None."""
         return tuple(layer.skip_matrix() for layer in self.layers)
 
-    def effective_weights(self) -> tuple[Array, ...]:
-        """The weights of the equivalent standard network: W_k (standard), V_k + W_k (Euclidean)."""
+    def effective_weights(self) -> tuple[np.ndarray, ...]:
+        """The weights of the equivalent standard network, W_k (standard) or V_k + W_k
+        (Euclidean), as float64 NumPy arrays whatever the network's dtype (for certified work:
+        the sum of two float32 entries is exact in float64)."""
+        if self.version == "bregman":
+            raise ValueError("a Bregman network has no equivalent standard network")
+        weights = [np.asarray(w, np.float64) for w in self.weights]
         if self.version == "standard":
-            return self.weights
-        if self.version == "euclidean":
-            return tuple(v + w for v, w in zip(self.skip_weights(), self.weights, strict=True))
-        raise ValueError("a Bregman network has no equivalent standard network")
+            return tuple(weights)
+        skips = [np.asarray(v, np.float64) for v in self.skip_weights()]
+        return tuple(v + w for v, w in zip(skips, weights, strict=True))
 
 
 #: what `as_network` turns into a `Network`: the entry points of lipschitz and invert take it
