@@ -1,9 +1,11 @@
 """The reader's path: the book renderer (reading order, titles, executed figures and MathJax in
 the HTML, the index) and the layout of the derivations document (chapters, cross-references)."""
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import jupytext
 import pytest
 
 from bregmalib import book
@@ -57,9 +59,35 @@ def test_index_links_chapters_in_order_and_escapes(tmp_path):
     assert index.index('href="01_a.html"') < index.index('href="02_b.html"')
     assert "First &lt;one&gt;" in index and "First <one>" not in index
     assert index.count("failed</strong>") == 1
-    assert "Total run time: 3.2 s" in index
+    assert "Total run time: 3.2 s" in index and "every page was executed" in index
+    assert "ran in 1.2 s" in index and "not executed" not in index
     assert 'href="derivations.pdf"' in index
     assert "derivations.pdf" not in book.render_index(chapters[:1])
+
+
+def test_index_of_a_build_without_execution_says_so(tmp_path):
+    chapters = [book.Chapter(tmp_path / "01_a.ipynb", "First", "01_a.html", None)]
+    index = book.render_index(chapters)
+    assert "not executed</strong> in this build" in index
+    assert "ran in" not in index and "run time" not in index and "every page" not in index
+
+
+#: a script, style sheet, frame or module import fetched from outside the book
+EXTERNAL = re.compile(
+    r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//"
+    r"|\bimport\b[^;\n]*\bfrom\s*[\"'](?:https?:)?//|\bimport\(\s*[\"'](?:https?:)?//",
+    flags=re.I,
+)
+
+
+def test_external_pattern_catches_remote_scripts():
+    assert EXTERNAL.search('<script src="https://cdn.example/x.js"></script>')
+    assert EXTERNAL.search("<link rel=stylesheet href='//cdn.example/x.css'>")
+    assert EXTERNAL.search('import mermaid from "https://cdn.example/m.mjs";')
+    assert EXTERNAL.search('await import("https://cdn.example/m.mjs")')
+    assert not EXTERNAL.search('import numpy\n<a href="https://arxiv.org/abs/1">a</a>')
+    assert not EXTERNAL.search('<script defer src="mathjax/tex-svg-full.js"></script>')
+    assert not EXTERNAL.search('<a href="https://arxiv.org/abs/1">a paper</a>')
 
 
 def test_build_executes_and_renders_figures_and_mathematics(tmp_path):
@@ -75,7 +103,13 @@ def test_build_executes_and_renders_figures_and_mathematics(tmp_path):
     page = (out / "99_tiny.html").read_text(encoding="utf-8")
     assert "data:image/png;base64" in page
     assert "answer 42" in page
-    assert "mathjax" in page.lower() and "e^{i\\pi} + 1 = 0" in page
+    assert "e^{i\\pi} + 1 = 0" in page
+    assert f'src="mathjax/{book.MATHJAX_ENTRY}"' in page
+    assert (out / "mathjax" / book.MATHJAX_ENTRY).is_file()
+    for name in ("98_broken.html", "99_tiny.html", "index.html"):
+        html = (out / name).read_text(encoding="utf-8")
+        assert not EXTERNAL.search(html), name
+        assert "cdnjs" not in html and "require.js" not in html and "MathJax.Hub" not in html
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="99_tiny.html"' in index and "99 · A tiny chapter" in index
 
@@ -85,8 +119,13 @@ def test_main_reports_failure_and_rejects_empty_selection(tmp_path, capsys):
     notebooks.mkdir()
     _write(notebooks, "98_broken.py", BROKEN)
     argv = ["--notebooks", str(notebooks), "--out", str(tmp_path / "book")]
+    with pytest.raises(FileNotFoundError, match="make notebooks-execute"):
+        book.main([*argv, "--no-run"])
+    jupytext.write(jupytext.read(notebooks / "98_broken.py"), notebooks / "98_broken.ipynb")
     assert book.main([*argv, "--no-run"]) == 0
-    assert "98_broken.py" in capsys.readouterr().out
+    assert "98_broken.ipynb" in capsys.readouterr().out
+    index = (tmp_path / "book" / "index.html").read_text(encoding="utf-8")
+    assert "not executed" in index and "ran in" not in index
     with pytest.raises(SystemExit):
         book.main([*argv, "--only", "nothing-matches"])
 
