@@ -1,7 +1,10 @@
 # Two commands do all set-up on a fresh machine:
 #   make derive   re-run the derivations and export LaTeX (derivations/*.tex, main.pdf when latexmk exists)
-#   make test     ruff, import-linter, mypy, unit tests, then every notebook under pytest --nbval-lax
+#   make test     ruff, import-linter, mypy, unit tests, then every committed executed notebook
+#                 under strict pytest --nbval (stored outputs compared)
+#   make notebooks-execute   regenerate notebooks/NN_*.ipynb from notebooks/NN_*.py (then commit)
 #   make book     (optional) execute every notebook and render it to HTML under book/
+# npm installs MathJax 3 for the book (and its tests) into node_modules/.
 # Both create .venv and install bregmalib[dev] into it when needed.
 # Inside an environment you manage yourself (conda): make test PY=python SETUP= LINT_IMPORTS=lint-imports
 
@@ -11,8 +14,11 @@ SETUP ?= $(VENV)/.installed
 LINT_IMPORTS ?= $(VENV)/bin/lint-imports
 JOBS ?= 2
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
+IPYNB := $(NOTEBOOKS:.py=.ipynb)
+# MathJax 3 for the offline book, from npm (package.json, package-lock.json)
+MATHJAX := node_modules/mathjax/es5/tex-svg-full.js
 
-.PHONY: derive test lint unit notebooks ipynb book clean
+.PHONY: derive test lint unit notebooks notebooks-execute book clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
@@ -30,17 +36,28 @@ lint: $(SETUP)
 	$(LINT_IMPORTS)
 	$(PY) -m mypy
 
-unit: $(SETUP)
-	$(PY) -m pytest tests -n $(JOBS) --dist loadgroup
+unit: $(SETUP) $(MATHJAX)
+	$(PY) -m pytest tests -n $(JOBS) --dist loadgroup --durations=15
 
-ipynb: $(SETUP)
+# Regenerate the committed, executed notebooks/NN_*.ipynb from their jupytext sources
+# notebooks/NN_*.py: convert (outputs dropped), then execute each in place in notebooks/,
+# $(JOBS) at a time. Run it after editing any notebooks/NN_*.py and commit the .ipynb files.
+notebooks-execute: $(SETUP)
 	$(PY) -m jupytext --to ipynb $(NOTEBOOKS)
+	printf '%s\n' $(IPYNB) | xargs -P $(JOBS) -I{} $(PY) -m nbconvert --to notebook --execute \
+	  --inplace --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False {}
 
-notebooks: ipynb
-	$(PY) -m pytest --nbval-lax --nbval-current-env -n $(JOBS) --dist loadfile $(NOTEBOOKS:.py=.ipynb)
+# Strict comparison of every stored output (volatile ones sanitised by notebooks/nbval_sanitize.cfg,
+# current environment's kernel: both set by conftest.py).
+notebooks: $(SETUP)
+	$(PY) -m pytest --nbval -n $(JOBS) --dist loadfile $(IPYNB)
 
-book: $(SETUP)
+$(MATHJAX): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+book: $(SETUP) $(MATHJAX)
 	$(PY) -m bregmalib.book
 
 clean:
-	rm -rf notebooks/*.ipynb .pytest_cache .hypothesis book
+	rm -rf .pytest_cache .hypothesis book
