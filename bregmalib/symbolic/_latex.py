@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 
 import sympy as sp
+from sympy.core.relational import Relational
 
 from bregmalib.symbolic._errors import ClaimError
 from bregmalib.symbolic._numeric import NumericOutcome
@@ -241,6 +242,26 @@ ENVIRONMENTS = {
 }
 
 
+#: LaTeX of each relation operator
+RELATIONS = {"==": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "!=": r"\neq"}
+#: a relation whose LaTeX is longer than this is displayed on two lines (``multline*``)
+LONG_DISPLAY = 160
+
+
+def display(statement: sp.Basic) -> list[str]:
+    """The displayed statement: one line, or for a long relation its left side on the first
+    line and the relation with its right side on the second."""
+    body = math_(statement)
+    if len(body) <= LONG_DISPLAY or not isinstance(statement, Relational):
+        return [r"\[", body, r"\]"]
+    return [
+        r"\begin{multline*}",
+        math_(statement.lhs) + r" \\",
+        RELATIONS[statement.rel_op] + " " + math_(statement.rhs),
+        r"\end{multline*}",
+    ]
+
+
 def distinct(lines: list[str], where: str) -> list[str]:
     """``lines`` unchanged; `ClaimError` when one of them is repeated (a bullet said twice)."""
     repeated = sorted({line for line in lines if lines.count(line) > 1})
@@ -264,7 +285,7 @@ def result_to_latex(result: Result) -> str:
         for h in result.hypotheses
     ]
     lines += distinct(hypotheses, f"{result.name}: hypotheses")
-    lines += [r"\end{itemize}", r"\emph{Statement.}", r"\[", math_(result.statement), r"\]"]
+    lines += [r"\end{itemize}", r"\emph{Statement.}", *display(result.statement)]
     lines += [f"\\end{{{env}}}", r"\begin{proof}[Derivation]", r"\begin{enumerate}"]
     steps = [
         f"\\item $\\displaystyle {math_(step.relation)}$ \\\\ {text(step.justification)}"
@@ -273,9 +294,9 @@ def result_to_latex(result: Result) -> str:
     lines += distinct(steps, f"{result.name}: steps")
     lines.append(r"\end{enumerate}")
     s = result.symbolic
-    detail = f" {verbatim(s.detail)}" if s.detail else ""
+    detail = f" {text(s.detail)}" if s.detail else ""
     lines.append(f"\\emph{{Symbolic route}} ({text(s.method)}): \\textbf{{{s.verdict}}}.{detail}")
-    lines.append(r"\emph{Numeric route.}")
+    lines.append(r"\par\emph{Numeric route.}")
     lines.append(r"\begin{itemize}")
     lines += distinct([f"\\item {_numeric(n)}" for n in result.numeric], f"{result.name}: checks")
     lines.append(r"\end{itemize}")

@@ -159,7 +159,8 @@ def _compiled(violation: Violation, steps: int) -> tuple[Callable, Callable]:
                 return (y, m, v, best, best_y, bad, bad_y), None
 
             zeros = jnp.zeros_like(y0)
-            init = (y0, zeros, zeros, jnp.asarray(-jnp.inf, y0.dtype), y0, False, y0)
+            none_bad = jnp.asarray(False)
+            init = (y0, zeros, zeros, jnp.asarray(-jnp.inf, y0.dtype), y0, none_bad, y0)
             (y, _, _, best, best_y, bad, bad_y), _ = jax.lax.scan(step, init, jnp.arange(steps))
             last = objective(y)
             newly_bad = ~bad & ~jnp.isfinite(last)
