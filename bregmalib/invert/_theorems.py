@@ -365,8 +365,10 @@ def _monotone_claim(pair: LegendrePair) -> Claim:
             Step(sp.Eq(sp.Symbol(r"\lim_{|u| \to \infty} |F(u)|"), sp.oo),
                  f"properness: {why}"),
             Step(sp.Eq(sp.Symbol(r"F(\mathbb{R}^n)"), sp.Symbol(r"\mathbb{R}^n")),
-                 "Hadamard: a proper local diffeomorphism of $\\mathbb{R}^n$ is a diffeomorphism, "
-                 "so T = $\\sigma \\circ F \\circ \\sigma^{-1}$ is one of $I^n$"),
+                 "global inverse theorem (Hadamard; Plastock 1974): a proper local "
+                 "diffeomorphism of $\\mathbb{R}^n$ is a diffeomorphism onto $\\mathbb{R}^n$, so "
+                 "T = $\\sigma \\circ F \\circ \\sigma^{-1}$ is a $C^\\infty$ diffeomorphism "
+                 "of $I^n$ onto $I^n$"),
         ]
     notes = (
         "Properness is where the argument needs care: strong monotonicity on a bounded "
@@ -453,7 +455,8 @@ def _vertex_claim(pair: LegendrePair) -> Claim:
                  "injective (no boundedness needed)"),
             Step(sp.Eq(sp.Symbol(r"\lim_{|u| \to \infty} |F(u)|"), sp.oo), f"properness: {why}"),
             Step(sp.Eq(sp.Symbol(r"F(\mathbb{R}^n)"), sp.Symbol(r"\mathbb{R}^n")),
-                 "Hadamard: proper local diffeomorphism, so F and T are diffeomorphisms"),
+                 "Hadamard–Plastock: a proper local diffeomorphism, so F is a diffeomorphism of "
+                 "$\\mathbb{R}^n$ onto $\\mathbb{R}^n$ and T one of $I^n$ onto $I^n$"),
         ),
         symbolic=symbolic,
         numeric=NumericCheck(
@@ -558,8 +561,13 @@ def _vertex_necessary() -> Claim:
             witnesses=(tuple(other.values()),),
             description="0.01 − |F(u) − F(v)|∞ for |u − v|∞ ≥ 1, claimed ≤ 0 if F were injective",
         ),
-        notes=("In general det J(u) → 1 as |u| → ∞ and det J < 0 near a negative vertex, so the "
-               "local degree changes sign and F cannot be injective.",),
+        notes=(
+            "For tanh, σ′ → 0 at ±∞, so det J(u) = det(I + W D(u)) → 1 as |u| → ∞ while "
+            "det J(0) = det(I + W) = −3: det J changes sign, so F is no diffeomorphism onto its "
+            "image, and the two points above show that it is not injective. For other pairs "
+            "det J need not tend to 1: D(u) tends to the limits of σ′ at the ends, 1 for softplus "
+            "at +∞ and 1/2 for the bent identity at ±∞.",
+        ),
     )
 
 
