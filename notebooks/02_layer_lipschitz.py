@@ -110,10 +110,12 @@ for step in ratios["atan"].result.steps:
     print("  ", step.relation, "--", step.justification)
 
 # %%
+# Theorems 2.3 (sigmoid), 2.6 (tanh) and 2.12 (atan) of derivations/main.pdf; sin: result 2.21
 for name, claimed in claims.items():
     assert ratios[name].exact and ratios[name].status == "proved"
     assert sp.simplify(ratios[name].expr - claimed) == 0
-assert all(r.status in ("proved", "conjectured") for r in ratios.values())
+assert ratios["sin"].status == "trivial" and ratios["sin"].expr == sp.oo  # R_σ = +∞
+assert all(r.status in ("proved", "checked") for n, r in ratios.items() if n != "sin")
 
 # %% [markdown]
 # ## $R_\sigma(\Delta)$ for every pair

@@ -1,5 +1,7 @@
 """The invertibility theorems of bregmalib.invert._theorems: statuses, counterexamples, LaTeX."""
 
+import jax
+import jax.numpy as jnp
 import pytest
 
 from bregmalib.invert import _theorems
@@ -43,3 +45,17 @@ def test_negative_vertex_gives_two_preimages() -> None:
     point = result.symbolic.counterexample
     assert abs(point["v1"]) > 1.0
     assert "refuted" in result.to_latex()
+
+
+def test_monotone_quotient_is_finite_where_the_points_coincide() -> None:
+    index = float(_theorems.CHECKED_PAIRS.index("softplus"))
+    with jax.enable_x64(True):
+        same = jnp.asarray([index, 0.5, 0.1, -0.2, 0.3, 0.4, -3.0, -2.0, -3.5, -2.5])
+        assert float(_theorems._monotone_violation(same)) == -1.0, "σ(u) = σ(v) underflows: x = y"
+        apart = same.at[6:].set(jnp.asarray([0.5, -0.5, 1.0, 0.25]))
+        assert jnp.isfinite(_theorems._monotone_violation(apart))
+
+
+def test_vertex_note_does_not_claim_det_tends_to_one_for_every_pair() -> None:
+    note = " ".join(CLAIMS["tanh/vertex_condition_necessary"].notes)
+    assert "softplus" in note and "bent identity" in note

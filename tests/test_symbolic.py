@@ -66,13 +66,13 @@ def test_true_claim_proved_only_with_symbolic_route():
     outcome, where = extremum_route(SIGMOID.derivative_expr, U, sp.S.Reals, sp.Rational(1, 4))
     assert outcome.verdict == "proved" and where.point == 0
     assert _claim(0.25, lambda: outcome).check().status == "proved"
-    assert _claim(0.25, lambda: inconclusive("none")).check().status == "conjectured"
+    assert _claim(0.25, lambda: inconclusive("none")).check().status == "checked"
 
 
 def test_unconfirmed_symbolic_disproof_is_downgraded():
     result = _claim(0.25, lambda: disproved("bogus", {"u": 3.0})).check()
     assert result.symbolic.verdict == "inconclusive"
-    assert result.status == "conjectured"
+    assert result.status == "checked"
     confirmed = _claim(0.2, lambda: disproved("solveset", {"u": 0.0})).check()
     assert confirmed.symbolic.verdict == "disproved" and confirmed.status == "refuted"
 
@@ -147,6 +147,9 @@ def test_latex_text_rules():
     with pytest.raises(ValueError, match="no LaTeX mapping"):
         text("Ω")
     assert verbatim("a_b**2") == r"\texttt{a\_b**2}"
+    assert verbatim("σ′(u)") == r"\texttt{\ensuremath{\sigma}\ensuremath{'}(u)}"
+    with pytest.raises(ValueError, match="no LaTeX mapping"):
+        verbatim("Ω")
 
 
 def test_latex_export_is_stable(tmp_path, guards):
@@ -176,7 +179,7 @@ def test_derivations_give_every_pair_a_status():
     for name in legendre.names():
         for topic in topics:
             tex = (root / f"{label(name)}-{topic}.tex").read_text(encoding="utf-8")
-            statuses = re.findall(r"Status: (proved|conjectured|refuted)\.", tex)
+            statuses = re.findall(r"Status: (proved|checked|conjectured|refuted|trivial)\.", tex)
             assert len(statuses) == 2 and len(set(statuses)) == 1, (name, topic)
     main = (root / "main.tex").read_text(encoding="utf-8")
     assert main.count(r"\input{") == len(list(root.glob("*.tex"))) - 1

@@ -10,7 +10,6 @@ The results, in this order: per catalogue pair, the pair's constants (L_σ, stro
 
 from __future__ import annotations
 
-import collections
 import os
 import sys
 import time
@@ -31,6 +30,7 @@ from bregmalib.symbolic._export import (
     build_pdf,
     chapter_of,
     export,
+    status_counts,
 )
 from bregmalib.symbolic._providers import (
     JOBS_VARIABLE,
@@ -98,11 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     results, chapters = collect()
     written = export(results, Path(args.out), chapters)
-    counts = collections.Counter(r.status for r in results)
     elapsed = time.perf_counter() - start
     print(
-        f"{len(results)} results: {counts['proved']} proved, {counts['conjectured']} conjectured, "
-        f"{counts['refuted']} refuted; {len(written)} files changed in {args.out}/"
+        f"{len(results)} results: {status_counts(results)}; "
+        f"{len(written)} files changed in {args.out}/"
     )
     print(f"derivations took {elapsed:.1f} s")
     if not args.no_pdf:

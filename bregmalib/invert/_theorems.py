@@ -108,7 +108,6 @@ def _vertex_reduction() -> Claim:
             names=(*(f"w{i}{j}" for i in range(1, 4) for j in range(1, 4)), "d1", "d2", "d3"),
             lower=(-2.0,) * 9 + (0.0,) * 3,
             upper=(2.0,) * 9 + (1.0,) * 3,
-            grid_budget=8000,
             description="vertex minimum minus det(I + WD) at a point of the box (L = 1), scaled",
         ),
         notes=(
@@ -167,7 +166,6 @@ def _nested_conditions() -> Claim:
             names=tuple(f"w{i}{j}" for i in range(1, 4) for j in range(1, 4)),
             lower=(-3.0,) * 9,
             upper=(3.0,) * 9,
-            grid_budget=6000,
             description="max of $-\\lambda_{min} - \\|W\\|_2$ and, where (b) holds for I + W, "
             "minus its smallest principal minor",
         ),
@@ -217,8 +215,10 @@ def _strict_examples() -> Claim:
         name="invertibility/strict_examples",
         title="2×2 examples: (c) is strictly more general than (b), and (b) than (a)",
         statement=sp.And(
-            sp.Gt(margins["vertex(W1)"], 0), sp.Lt(margins["monotone(W1)"], 0),
-            sp.Gt(margins["monotone(W2)"], 0), sp.Lt(margins["contraction(W2)"], 0),
+            sp.Gt(sp.Symbol(r"\min_{S}\det(I + L_\sigma W_1)_{SS}"), 0),
+            sp.Lt(sp.Symbol(r"L_\sigma^{-1} + \lambda_{min}(W_1)"), 0),
+            sp.Gt(sp.Symbol(r"L_\sigma^{-1} + \lambda_{min}(W_2)"), 0),
+            sp.Lt(sp.Symbol(r"1 - L_\sigma\|W_2\|_2"), 0),
         ),
         hypotheses=(
             Hypothesis("$W_1 = L_\\sigma^{-1}$ [[0, 3], [0, 0]], $W_2 = 5 L_\\sigma^{-1}$ I."),
@@ -233,7 +233,7 @@ def _strict_examples() -> Claim:
         ),
         symbolic=symbolic,
         numeric=NumericCheck(
-            violation, names=("L",), lower=(0.05,), upper=(4.0,), grid_budget=200,
+            violation, names=("L",), lower=(0.05,), upper=(4.0,),
             description="the four margins have the claimed signs for every L in the box",
         ),
         values={k: sp.simplify(v) for k, v in margins.items()},
@@ -313,7 +313,8 @@ def _pair_index(z: Array) -> Array:
 
 
 def _monotone_violation(z: Array) -> Array:
-    """m − (G(x) − G(y))ᵀ(x − y)/|x − y|² for W = AᵀA + K − (1/L − m)I, pair = z[0]."""
+    """m − (G(x) − G(y))ᵀ(x − y)/|x − y|² for W = AᵀA + K − (1/L − m)I, pair = z[0]; where
+    σ(u) = σ(v) in float64 (x = y, outside the quotient's domain) the value is −1."""
     index = _pair_index(z)
     lipschitz = jnp.asarray([legendre.get(p).lipschitz for p in CHECKED_PAIRS])[index]
     a = z[1:5].reshape(2, 2)
@@ -324,7 +325,9 @@ def _monotone_violation(z: Array) -> Array:
     gap = _switch_layer("dual_forward", index, weight, u) - _switch_layer(
         "dual_forward", index, weight, v
     )
-    return MONOTONE_MARGIN - jnp.dot(gap, x - y) / jnp.dot(x - y, x - y)
+    distance = jnp.dot(x - y, x - y)
+    quotient = jnp.dot(gap, x - y) / jnp.where(distance > 0, distance, 1.0)
+    return jnp.where(distance > 0, MONOTONE_MARGIN - quotient, -1.0)
 
 
 def _monotone_claim(pair: LegendrePair) -> Claim:
@@ -362,8 +365,10 @@ def _monotone_claim(pair: LegendrePair) -> Claim:
             Step(sp.Eq(sp.Symbol(r"\lim_{|u| \to \infty} |F(u)|"), sp.oo),
                  f"properness: {why}"),
             Step(sp.Eq(sp.Symbol(r"F(\mathbb{R}^n)"), sp.Symbol(r"\mathbb{R}^n")),
-                 "Hadamard: a proper local diffeomorphism of $\\mathbb{R}^n$ is a diffeomorphism, "
-                 "so T = $\\sigma \\circ F \\circ \\sigma^{-1}$ is one of $I^n$"),
+                 "global inverse theorem (Hadamard; Plastock 1974): a proper local "
+                 "diffeomorphism of $\\mathbb{R}^n$ is a diffeomorphism onto $\\mathbb{R}^n$, so "
+                 "T = $\\sigma \\circ F \\circ \\sigma^{-1}$ is a $C^\\infty$ diffeomorphism "
+                 "of $I^n$ onto $I^n$"),
         ]
     notes = (
         "Properness is where the argument needs care: strong monotonicity on a bounded "
@@ -396,7 +401,6 @@ def _monotone_claim(pair: LegendrePair) -> Claim:
             names=("pair", "a11", "a12", "a21", "a22", "k", "u1", "u2", "v1", "v2"),
             lower=(index,) + (-2.0,) * 4 + (-3.0,) + (lo,) * 4,
             upper=(index,) + (2.0,) * 4 + (3.0,) + (hi,) * 4,
-            grid_budget=6000,
             tolerance=1e-8,
             description="m − $(G(x) - G(y))^T (x - y) / |x - y|^2$ for "
             "$W = A^T A + K - (1/L - m) I$, m = 0.05",
@@ -451,7 +455,8 @@ def _vertex_claim(pair: LegendrePair) -> Claim:
                  "injective (no boundedness needed)"),
             Step(sp.Eq(sp.Symbol(r"\lim_{|u| \to \infty} |F(u)|"), sp.oo), f"properness: {why}"),
             Step(sp.Eq(sp.Symbol(r"F(\mathbb{R}^n)"), sp.Symbol(r"\mathbb{R}^n")),
-                 "Hadamard: proper local diffeomorphism, so F and T are diffeomorphisms"),
+                 "Hadamard–Plastock: a proper local diffeomorphism, so F is a diffeomorphism of "
+                 "$\\mathbb{R}^n$ onto $\\mathbb{R}^n$ and T one of $I^n$ onto $I^n$"),
         ),
         symbolic=symbolic,
         numeric=NumericCheck(
@@ -459,7 +464,6 @@ def _vertex_claim(pair: LegendrePair) -> Claim:
             names=("pair", "w11", "w12", "w21", "w22", "u1", "u2"),
             lower=(index,) + (-4.0,) * 4 + (-6.0,) * 2,
             upper=(index,) + (4.0,) * 4 + (6.0,) * 2,
-            grid_budget=8000,
             description="where (c) holds, minus the smallest principal minor of I + WD(u)",
         ),
         notes=(
@@ -508,7 +512,7 @@ def _sin_counterexample() -> Claim:
         symbolic=symbolic,
         numeric=NumericCheck(
             violation, names=("x", "w"), lower=(-0.999, 0.5), upper=(0.999, 0.5),
-            grid_budget=2000, description="−T′(x), claimed ≤ 0 if T were increasing",
+            description="−T′(x), claimed ≤ 0 if T were increasing",
         ),
         notes=(
             "z = arcsin(x) + x/2 exceeds π/2 near x = 1, where sin folds back: T is not "
@@ -554,11 +558,16 @@ def _vertex_necessary() -> Claim:
         symbolic=symbolic,
         numeric=NumericCheck(
             violation, names=("u1", "u2", "v1", "v2"), lower=(-3.0,) * 4, upper=(3.0,) * 4,
-            grid_budget=4000, witnesses=(tuple(other.values()),),
+            witnesses=(tuple(other.values()),),
             description="0.01 − |F(u) − F(v)|∞ for |u − v|∞ ≥ 1, claimed ≤ 0 if F were injective",
         ),
-        notes=("In general det J(u) → 1 as |u| → ∞ and det J < 0 near a negative vertex, so the "
-               "local degree changes sign and F cannot be injective.",),
+        notes=(
+            "For tanh, σ′ → 0 at ±∞, so det J(u) = det(I + W D(u)) → 1 as |u| → ∞ while "
+            "det J(0) = det(I + W) = −3: det J changes sign, so F is no diffeomorphism onto its "
+            "image, and the two points above show that it is not injective. For other pairs "
+            "det J need not tend to 1: D(u) tends to the limits of σ′ at the ends, 1 for softplus "
+            "at +∞ and 1/2 for the bent identity at ±∞.",
+        ),
     )
 
 

@@ -9,9 +9,13 @@ it never guesses.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
+from collections.abc import Mapping
 
 import sympy as sp
 
+from bregmalib.symbolic._errors import ClaimError
 from bregmalib.symbolic._result import SymbolicOutcome, disproved, inconclusive, proved
 
 _DIGITS = 50
@@ -200,3 +204,38 @@ def nonnegative_route(expr: sp.Expr, var: sp.Symbol, domain: sp.Set) -> Symbolic
             point = sp.S.Zero
         return disproved(method, {var.name: float(point)}, f"violation set {sp.sstr(violation)}")
     return inconclusive(method, f"violation set not decided: {sp.sstr(violation)}")
+
+
+def evaluate_matrix(expr: sp.Basic, values: Mapping[sp.Symbol, sp.Matrix]) -> sp.Basic:
+    """``expr`` (sums, ordered products and inverses of non-commutative symbols, scalars) with
+    each symbol replaced by its explicit matrix, the products kept in their order."""
+    if expr in values:
+        return values[expr]
+    if isinstance(expr, sp.Add):
+        terms = [evaluate_matrix(a, values) for a in expr.args]
+        return functools.reduce(operator.add, terms)
+    if isinstance(expr, sp.Mul):
+        factors = [evaluate_matrix(a, values) for a in expr.args]
+        return functools.reduce(operator.mul, factors)
+    if isinstance(expr, sp.Pow) and expr.exp == -1:
+        return evaluate_matrix(expr.base, values).inv()
+    if not expr.free_symbols:
+        return expr
+    raise ClaimError(f"no matrix given for {sp.sstr(expr)}")
+
+
+def matrix_identity_route(
+    statement: sp.Equality, values: Mapping[sp.Symbol, sp.Matrix], method: str
+) -> SymbolicOutcome:
+    """Route for a matrix identity ``A = B`` over non-commutative symbols: replace each symbol
+    by the explicit matrix it stands for, keep every product in its order, and simplify
+    ``A − B`` to the zero matrix. Substituting a matrix for a commutative symbol is a
+    `ClaimError` (SymPy would have reordered its products in the statement displayed)."""
+    commutative = sorted(str(s) for s in values if s.is_commutative)
+    if commutative:
+        raise ClaimError(f"matrix symbols must be non-commutative: {', '.join(commutative)}")
+    difference = evaluate_matrix(statement.lhs, values) - evaluate_matrix(statement.rhs, values)
+    difference = sp.simplify(difference.applyfunc(sp.simplify))
+    if difference == sp.zeros(*difference.shape):
+        return proved(method, "the difference of the two sides is the zero matrix", statement)
+    return inconclusive(method, f"the difference is {sp.sstr(difference)}")

@@ -8,7 +8,9 @@ import re
 from collections.abc import Mapping
 
 import sympy as sp
+from sympy.core.relational import Relational
 
+from bregmalib.symbolic._errors import ClaimError
 from bregmalib.symbolic._numeric import NumericOutcome
 from bregmalib.symbolic._result import Result
 
@@ -161,16 +163,16 @@ def _escape(s: str) -> str:
 
 
 def verbatim(s: str) -> str:
-    """Machine text (SymPy ``sstr`` output, names) in typewriter type, every special escaped."""
-    escaped = "".join(_SPECIAL.get(c, c) for c in text_ascii(s))
-    return r"\texttt{" + escaped + "}"
-
-
-def text_ascii(s: str) -> str:
-    """``s`` with Unicode mathematics spelled in ASCII (for `verbatim`)."""
+    """Machine text (SymPy ``sstr`` output, names) in typewriter type, every special escaped
+    and Unicode mathematics set as mathematics; raises on any other non-ASCII character."""
     for k, v in _DASHES.items():
         s = s.replace(k, v)
-    return "".join(c if ord(c) < 128 else f"<U+{ord(c):04X}>" for c in s)
+    escaped = "".join(_SPECIAL.get(c, c) for c in s)
+    escaped = _UNICODE_RE.sub(lambda m: "\\ensuremath{" + _UNICODE[m.group(0)] + "}", escaped)
+    bad = sorted({c for c in escaped if ord(c) > 127})
+    if bad:
+        raise ValueError(f"no LaTeX mapping for characters {bad} in {s!r}")
+    return r"\texttt{" + escaped + "}"
 
 
 def number(x: float) -> str:
@@ -197,27 +199,30 @@ def _point(point: Mapping[str, float]) -> str:
 
 
 def _numeric(n: NumericOutcome) -> str:
+    """One numeric route: what was searched, on which box, how (sample, ascent), what was found."""
     box = ", ".join(
         f"{verbatim(k)} $\\in [{number(lo)}, {number(hi)}]$" for k, (lo, hi) in n.box.items()
     )
-    ascent = (
-        f" and {n.starts} starts $\\times$ {n.steps} steps of projected gradient ascent"
-        if n.starts
-        else ""
+    fixed = f", {n.fixed} parameters fixed at the instance's values" if n.fixed else ""
+    how = (
+        f"{n.sampling} of {n.sample_points} points, then {n.starts} starts $\\times$ {n.steps} "
+        f"steps of projected gradient ascent from the worst of them, on {box}{fixed}"
     )
-    how = f"dense grid of {n.grid_points} points{ascent} on {box}"
     what = text(n.description) + " " if n.description else ""
-    if n.kind == "bound":
+    largest = f"largest value ${number(n.max_violation)}$ at {_point(n.argmax)}"
+    if n.nonfinite is not None:
+        verdict = f"\\textbf{{failed}}: a NaN or $\\pm\\infty$ at {_point(n.nonfinite)}; {largest}"
+    elif n.kind == "bound":
         verdict = (
-            f"no violation above ${number(n.tolerance)}$"
+            f"{largest}, no violation above the tolerance ${number(n.tolerance)}$"
             if n.holds
-            else f"\\textbf{{violation}} ${number(n.max_violation)}$ at {_point(n.argmax)}"
+            else f"\\textbf{{violation}}: {largest}"
         )
     else:
         verdict = (
-            f"supremum reached within ${number(n.tolerance)}$"
+            f"{largest}: the supremum is reached within ${number(n.tolerance)}$"
             if n.holds
-            else f"\\textbf{{not reached}}: best ${number(n.max_violation)}$ at {_point(n.argmax)}"
+            else f"\\textbf{{not reached}}: {largest}"
         )
     return f"{what}({n.kind}; {how}): {verdict}."
 
@@ -227,11 +232,47 @@ def label(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
 
 
+#: the amsthm environment of each status
+ENVIRONMENTS = {
+    "proved": "theorem",
+    "checked": "checkedclaim",
+    "conjectured": "conjecture",
+    "refuted": "refutedclaim",
+    "trivial": "trivialclaim",
+}
+
+
+#: LaTeX of each relation operator
+RELATIONS = {"==": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "!=": r"\neq"}
+#: a relation whose LaTeX is longer than this is displayed on two lines (``multline*``)
+LONG_DISPLAY = 160
+
+
+def display(statement: sp.Basic) -> list[str]:
+    """The displayed statement: one line, or for a long relation its left side on the first
+    line and the relation with its right side on the second."""
+    body = math_(statement)
+    if len(body) <= LONG_DISPLAY or not isinstance(statement, Relational):
+        return [r"\[", body, r"\]"]
+    return [
+        r"\begin{multline*}",
+        math_(statement.lhs) + r" \\",
+        RELATIONS[statement.rel_op] + " " + math_(statement.rhs),
+        r"\end{multline*}",
+    ]
+
+
+def distinct(lines: list[str], where: str) -> list[str]:
+    """``lines`` unchanged; `ClaimError` when one of them is repeated (a bullet said twice)."""
+    repeated = sorted({line for line in lines if lines.count(line) > 1})
+    if repeated:
+        raise ClaimError(f"{where}: repeated item {repeated[0]!r}")
+    return lines
+
+
 def result_to_latex(result: Result) -> str:
     """One result as an amsthm ``theorem`` (or ``conjecture``/``claim`` by status) and its proof."""
-    env = {"proved": "theorem", "conjectured": "conjecture", "refuted": "refutedclaim"}[
-        result.status
-    ]
+    env = ENVIRONMENTS[result.status]
     lines = [
         f"% {result.name}: generated by `bregmalib derive`; do not edit.",
         f"\\begin{{{env}}}[{{{text(result.title)}}}]\\label{{res:{label(result.name)}}}",
@@ -239,25 +280,29 @@ def result_to_latex(result: Result) -> str:
         r"\emph{Hypotheses.}",
         r"\begin{itemize}",
     ]
-    for h in result.hypotheses:
-        formula = f" $\\;{math_(h.expr)}$" if h.expr is not None else ""
-        lines.append(f"\\item {text(h.text)}{formula}")
-    lines += [r"\end{itemize}", r"\emph{Statement.}", r"\[", math_(result.statement), r"\]"]
+    hypotheses = [
+        f"\\item {text(h.text)}" + (f" $\\;{math_(h.expr)}$" if h.expr is not None else "")
+        for h in result.hypotheses
+    ]
+    lines += distinct(hypotheses, f"{result.name}: hypotheses")
+    lines += [r"\end{itemize}", r"\emph{Statement.}", *display(result.statement)]
     lines += [f"\\end{{{env}}}", r"\begin{proof}[Derivation]", r"\begin{enumerate}"]
-    for step in result.steps:
-        lines.append(
-            f"\\item $\\displaystyle {math_(step.relation)}$ \\\\ {text(step.justification)}"
-        )
+    steps = [
+        f"\\item $\\displaystyle {math_(step.relation)}$ \\\\ {text(step.justification)}"
+        for step in result.steps
+    ]
+    lines += distinct(steps, f"{result.name}: steps")
     lines.append(r"\end{enumerate}")
     s = result.symbolic
-    detail = f" {verbatim(s.detail)}" if s.detail else ""
+    detail = f" {text(s.detail)}" if s.detail else ""
     lines.append(f"\\emph{{Symbolic route}} ({text(s.method)}): \\textbf{{{s.verdict}}}.{detail}")
-    lines.append(r"\emph{Numeric route.}")
+    lines.append(r"\par\emph{Numeric route.}")
     lines.append(r"\begin{itemize}")
-    lines += [f"\\item {_numeric(n)}" for n in result.numeric]
+    lines += distinct([f"\\item {_numeric(n)}" for n in result.numeric], f"{result.name}: checks")
     lines.append(r"\end{itemize}")
-    for note in result.notes:
-        lines.append(r"\emph{Note.} " + text(note))
+    if result.trivial:
+        lines.append(r"\emph{Why the bound is $+\infty$.} " + text(result.trivial))
+    lines += distinct([r"\emph{Note.} " + text(note) for note in result.notes], result.name)
     if result.status == "refuted" and result.counterexample is not None:
         lines.append(r"\emph{Counterexample:} " + _point(result.counterexample) + ".")
     lines += [f"\\emph{{Status: {result.status}.}}", r"\end{proof}", ""]

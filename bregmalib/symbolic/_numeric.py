@@ -1,9 +1,11 @@
-"""The numeric route: dense grid plus multi-start gradient ascent of a violation function.
+"""The numeric route: a sample of at least 10⁴ points, then gradient ascent from the worst.
 
-A bound "f(z) ≤ tol for every z in the box" is searched for counterexamples by evaluating f on a
-dense grid, then running projected Adam ascent (jit once, vmap over starts) from the best grid
-points and from random points. An attainment "sup f ≥ −tol" (a supremum is reached, or
-approached inside the box) uses the same search. Evaluations run in float64.
+A bound "f(z) ≤ tol for every z in the box" is searched for counterexamples by evaluating f on
+a sample of the box (an evenly spaced grid when one variable is free, a scrambled Sobol sample
+otherwise; at least `MIN_POINTS` points), then running projected Adam ascent (jit once, vmap
+over starts) from the worst sample points. An attainment "sup f ≥ −tol" (a supremum is reached,
+or approached inside the box) uses the same search. Evaluations run in float64. A NaN or ±∞
+anywhere in the search is a failure, reported with its point.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
+from scipy.stats import qmc
+
+from bregmalib.symbolic._errors import ClaimError
+
+#: the fewest sample points of a numeric route (before the gradient ascent)
+MIN_POINTS = 10_000
+#: the sample size used by default (a power of two, as Sobol samples want)
+DEFAULT_POINTS = 2**14
 
 Violation = Callable[[Array], Array]
 
@@ -31,11 +41,14 @@ class NumericOutcome:
     argmax: Mapping[str, float]
     tolerance: float
     evaluations: int
-    grid_points: int
+    sample_points: int
+    sampling: str
     starts: int
     steps: int
     box: Mapping[str, tuple[float, float]]
     description: str = ""
+    fixed: int = 0
+    nonfinite: Mapping[str, float] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,9 +58,10 @@ class NumericCheck:
     ``kind="bound"``: f(z) ≤ ``tolerance`` everywhere on the box (a counterexample refutes it).
     ``kind="attained"``: max f ≥ −``tolerance`` (a supremum claimed exact is reached in the box).
     ``names``/``lower``/``upper`` describe the box (finite ends); a zero-width axis is a fixed
-    parameter (one grid point, not searched, not reported). ``starts=0``: grid only.
-    ``witnesses`` are extra points (for example a symbolic counterexample or a known extremal
-    point) evaluated as well.
+    parameter (not searched, not reported; a result checked with a fixed parameter holds on an
+    instance only). ``points`` sample points (at least `MIN_POINTS`), then ``starts`` ascents of
+    ``steps`` steps from the worst of them. ``witnesses`` are extra points (for example a
+    symbolic counterexample or a known extremal point) evaluated as well.
     """
 
     violation: Violation
@@ -55,7 +69,7 @@ class NumericCheck:
     lower: tuple[float, ...]
     upper: tuple[float, ...]
     tolerance: float = 1e-9
-    grid_budget: int = 20_000
+    points: int = DEFAULT_POINTS
     starts: int = 16
     steps: int = 120
     seed: int = 0
@@ -73,6 +87,13 @@ class NumericCheck:
             raise ValueError(f"the search box must be finite, got {self.lower} .. {self.upper}")
         if any(lo > hi for lo, hi in zip(self.lower, self.upper, strict=True)):
             raise ValueError(f"empty box: lower {self.lower} exceeds upper {self.upper}")
+        if self.points < MIN_POINTS or self.starts < 1 or self.steps < 1:
+            raise ClaimError(
+                f"a numeric route samples at least {MIN_POINTS} points and ascends from at least "
+                f"one of them: got {self.points} points, {self.starts} starts, {self.steps} steps"
+            )
+        if not any(hi > lo for lo, hi in zip(self.lower, self.upper, strict=True)):
+            raise ClaimError("a numeric route searches at least one variable")
 
     def run(self) -> NumericOutcome:
         """Search the box; see the module docstring."""
@@ -83,26 +104,28 @@ class NumericCheck:
         """f at one point given by name; fixed (zero-width) axes default to their value."""
         z = [float(point.get(name, lo)) for name, lo in zip(self.names, self.lower, strict=True)]
         with jax.enable_x64(True):
-            return float(_safe(self.violation(jnp.asarray(z, dtype=jnp.float64))))
-
-
-def _safe(values: Array) -> Array:
-    return jnp.where(jnp.isnan(values), -jnp.inf, values)
+            return float(self.violation(jnp.asarray(z, dtype=jnp.float64)))
 
 
 #: grid points are evaluated in chunks of this fixed size, so that each function compiles once
 CHUNK = 4096
 
 
-def _grid(lower: np.ndarray, upper: np.ndarray, budget: int) -> np.ndarray:
-    """A tensor grid; zero-width axes (fixed parameters) get a single point."""
-    free = int(np.sum(upper > lower))
-    per_axis = max(3, int(budget ** (1.0 / max(free, 1))))
-    axes = [
-        np.linspace(lo, hi, per_axis) if hi > lo else np.array([lo])
-        for lo, hi in zip(lower, upper, strict=True)
-    ]
-    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, lower.size)
+def _sample(lower: np.ndarray, upper: np.ndarray, points: int, seed: int) -> tuple[np.ndarray, str]:
+    """``points`` points of the box and how they were chosen: an evenly spaced grid when one
+    axis is free, else a scrambled Sobol sample (rounded up to a power of two); fixed
+    (zero-width) axes keep their value."""
+    free = upper > lower
+    if int(free.sum()) == 1:
+        unit = np.linspace(0.0, 1.0, points)[:, None]
+        method = "evenly spaced grid"
+    else:
+        sobol = qmc.Sobol(d=int(free.sum()), scramble=True, seed=seed)
+        unit = sobol.random_base2(int(np.ceil(np.log2(points))))
+        method = "scrambled Sobol sample"
+    sample = np.repeat(lower[None, :], unit.shape[0], axis=0)
+    sample[:, free] = lower[free] + (upper - lower)[free] * unit
+    return sample, method
 
 
 @functools.lru_cache(maxsize=256)
@@ -111,43 +134,49 @@ def _compiled(violation: Violation, steps: int) -> tuple[Callable, Callable]:
     function used by several checks compiles once)."""
     rate, beta1, beta2, eps = 0.02, 0.9, 0.999, 1e-12
 
-    def ascend(starts: Array, lower: Array, width: Array) -> tuple[Array, Array]:
+    def ascend(starts: Array, lower: Array, width: Array) -> tuple[Array, ...]:
+        """Per start: the best value and its point, whether a non-finite value was met and the
+        first point where it was."""
+
         def objective(y: Array) -> Array:
             return violation(lower + width * y)
 
         value_and_grad = jax.value_and_grad(objective)
 
-        def one_start(y0: Array) -> tuple[Array, Array]:
+        def one_start(y0: Array) -> tuple[Array, ...]:
             def step(carry, t):
-                y, m, v, best, best_y = carry
+                y, m, v, best, best_y, bad, bad_y = carry
                 value, grad = value_and_grad(y)
+                newly_bad = ~bad & ~jnp.isfinite(value)
+                bad, bad_y = bad | newly_bad, jnp.where(newly_bad, y, bad_y)
                 grad = jnp.where(jnp.isfinite(grad), grad, 0.0)
-                value = jnp.where(jnp.isnan(value), -jnp.inf, value)
-                better = value > best
+                better = jnp.isfinite(value) & (value > best)
                 best, best_y = jnp.where(better, value, best), jnp.where(better, y, best_y)
                 m = beta1 * m + (1 - beta1) * grad
                 v = beta2 * v + (1 - beta2) * grad**2
                 m_hat, v_hat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))
                 y = jnp.clip(y + rate * m_hat / (jnp.sqrt(v_hat) + eps), 0.0, 1.0)
-                return (y, m, v, best, best_y), None
+                return (y, m, v, best, best_y, bad, bad_y), None
 
             zeros = jnp.zeros_like(y0)
-            init = (y0, zeros, zeros, jnp.asarray(-jnp.inf, y0.dtype), y0)
-            (y, _, _, best, best_y), _ = jax.lax.scan(step, init, jnp.arange(steps))
-            last = _safe(objective(y))
-            return jnp.where(last > best, last, best), jnp.where(last > best, y, best_y)
+            none_bad = jnp.asarray(False)
+            init = (y0, zeros, zeros, jnp.asarray(-jnp.inf, y0.dtype), y0, none_bad, y0)
+            (y, _, _, best, best_y, bad, bad_y), _ = jax.lax.scan(step, init, jnp.arange(steps))
+            last = objective(y)
+            newly_bad = ~bad & ~jnp.isfinite(last)
+            bad, bad_y = bad | newly_bad, jnp.where(newly_bad, y, bad_y)
+            better = jnp.isfinite(last) & (last > best)
+            return jnp.where(better, last, best), jnp.where(better, y, best_y), bad, bad_y
 
         return jax.vmap(one_start)(starts)
 
     return jax.jit(jax.vmap(violation)), jax.jit(ascend)
 
 
-def _evaluate_grid(evaluate: Callable, points: np.ndarray) -> np.ndarray:
+def _evaluate(evaluate: Callable, points: np.ndarray) -> np.ndarray:
     n = points.shape[0]
     padded = np.concatenate([points, np.repeat(points[-1:], (-n) % CHUNK, axis=0)])
-    chunks = [
-        np.asarray(_safe(evaluate(jnp.asarray(c)))) for c in np.split(padded, len(padded) // CHUNK)
-    ]
+    chunks = [np.asarray(evaluate(jnp.asarray(c))) for c in np.split(padded, len(padded) // CHUNK)]
     return np.concatenate(chunks)[:n]
 
 
@@ -155,46 +184,57 @@ def _search(check: NumericCheck) -> NumericOutcome:
     lower = np.asarray(check.lower, dtype=np.float64)
     upper = np.asarray(check.upper, dtype=np.float64)
     width = upper - lower
-    points = _grid(lower, upper, check.grid_budget)
+    points, sampling = _sample(lower, upper, check.points, check.seed)
     if check.witnesses:
         points = np.concatenate([points, np.asarray(check.witnesses, dtype=np.float64)])
     evaluate, ascend = _compiled(check.violation, check.steps)
-    values = _evaluate_grid(evaluate, points)
-    if check.starts == 0:
-        i = int(np.argmax(values))
-        return _outcome(check, points, values, float(values[i]), points[i])
-    n_best = check.starts // 2
-    order = np.argsort(-values, kind="stable")[:n_best]
-    rng = np.random.default_rng(check.seed)
-    normalised = (points[order] - lower) / np.where(width > 0, width, 1.0)
-    random_starts = rng.uniform(size=(check.starts - n_best, lower.size))
-    starts = np.clip(np.concatenate([normalised, random_starts]), 0.0, 1.0)
-    best, best_y = ascend(jnp.asarray(starts), jnp.asarray(lower), jnp.asarray(width))
-    best, best_y = np.asarray(best), np.asarray(best_y)
-    grid_i = int(np.argmax(values))
-    if best.size and float(np.max(best)) > float(values[grid_i]):
-        i = int(np.argmax(best))
-        value, point = float(best[i]), lower + width * best_y[i]
-    else:
-        value, point = float(values[grid_i]), points[grid_i]
-    return _outcome(check, points, values, value, point)
+    values = _evaluate(evaluate, points)
+    finite = np.isfinite(values)
+    nonfinite = None if finite.all() else points[int(np.argmin(finite))]
+    ranked = np.where(finite, values, -np.inf)
+    order = np.argsort(-ranked, kind="stable")[: check.starts]
+    starts = (points[order] - lower) / np.where(width > 0, width, 1.0)
+    ascended = ascend(
+        jnp.asarray(np.clip(starts, 0.0, 1.0)), jnp.asarray(lower), jnp.asarray(width)
+    )
+    best, best_y, bad, bad_y = (np.asarray(a) for a in ascended)
+    if nonfinite is None and bad.any():
+        nonfinite = lower + width * bad_y[int(np.argmax(bad))]
+    i = int(np.argmax(ranked))
+    value, point = float(ranked[i]), points[i]
+    if float(np.max(best)) > value:
+        j = int(np.argmax(best))
+        value, point = float(best[j]), lower + width * best_y[j]
+    return _outcome(check, points.shape[0], sampling, value, point, nonfinite)
+
+
+def _named(check: NumericCheck, point: np.ndarray) -> dict[str, float]:
+    free = np.asarray(check.upper) > np.asarray(check.lower)
+    return {n: float(z) for n, z, f in zip(check.names, point, free, strict=True) if f}
 
 
 def _outcome(
-    check: NumericCheck, points: np.ndarray, values: np.ndarray, value: float, point: np.ndarray
+    check: NumericCheck,
+    n_points: int,
+    sampling: str,
+    value: float,
+    point: np.ndarray,
+    nonfinite: np.ndarray | None,
 ) -> NumericOutcome:
     lower = np.asarray(check.lower, dtype=np.float64)
     upper = np.asarray(check.upper, dtype=np.float64)
     free = upper > lower
     tol = check.tolerance
+    within = value <= tol if check.kind == "bound" else value >= -tol
     return NumericOutcome(
-        holds=bool(value <= tol if check.kind == "bound" else value >= -tol),
+        holds=bool(within and nonfinite is None),
         kind=check.kind,
         max_violation=value,
-        argmax={n: float(z) for n, z, f in zip(check.names, point, free, strict=True) if f},
+        argmax=_named(check, point),
         tolerance=check.tolerance,
-        evaluations=int(points.shape[0] + check.starts * (check.steps + 1)),
-        grid_points=int(points.shape[0]),
+        evaluations=int(n_points + check.starts * (check.steps + 1)),
+        sample_points=int(n_points),
+        sampling=sampling,
         starts=check.starts,
         steps=check.steps,
         box={
@@ -203,4 +243,6 @@ def _outcome(
             if f
         },
         description=check.description,
+        fixed=int((~free).sum()),
+        nonfinite=None if nonfinite is None else _named(check, nonfinite),
     )

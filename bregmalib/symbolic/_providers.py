@@ -128,7 +128,7 @@ def _true_claim() -> Claim:
         hypotheses=(Hypothesis("x real; the function has period 2π"),),
         steps=(
             Step(sp.Ge(_F, -1), "a product of two numbers in [−1, 1] is at least −1"),
-            Step(sp.Eq(_F.subs(_X, sp.pi), -1), "attained at x = π"),
+            Step(sp.Eq(sp.Symbol(r"\cos\pi\cos 4\pi"), -1), "attained at x = π"),
         ),
         symbolic=symbolic,
         numeric=(

@@ -4,13 +4,23 @@ A `Claim` is what an author states: hypotheses, a SymPy statement, derivation st
 relation with a one-line justification) and two independent routes, a symbolic one and a numeric
 one. `Claim.check()` runs both and returns a `Result` whose status is
 
-- ``"proved"`` when the symbolic route proves the statement and every numeric check holds;
-- ``"refuted"`` when a numeric check fails (its worst point is the counterexample), or the
-  symbolic route disproves it with a counterexample that the numeric violation confirms;
-- ``"conjectured"`` when the numeric checks hold but the symbolic route is inconclusive.
+- ``"proved"`` when the symbolic route proves the statement and every numeric search holds;
+- ``"checked"`` when every numeric search holds over the whole box of the statement's variables
+  (no parameter frozen) but the symbolic route is inconclusive or absent;
+- ``"conjectured"`` when the numeric searches hold only on sampled instances (some parameter
+  frozen at a sampled value) and the symbolic route is inconclusive or absent;
+- ``"refuted"`` when a numeric search fails (a violation, or a NaN or ±∞, at a stated point), or
+  the symbolic route disproves it with a counterexample that the numeric violation confirms;
+- ``"trivial"`` when the statement bounds a quantity by +∞ (`Claim.trivial` says why).
 
 A symbolic disproof whose counterexample the numeric violation does not confirm is downgraded
 to "inconclusive": neither route is trusted alone.
+
+Rules enforced at build (`ClaimError`): no statement, hypothesis or step that simplifies to
+True or False; no step whose two sides are the same expression; a +∞ bound only with a reason;
+a route that names the expression it checked (`SymbolicOutcome.checked`) must name the statement
+displayed, and a statement about matrices (non-commutative symbols or ``MatrixSymbol``) is proved
+only by a route that checked that very statement.
 
 SymPy's ``maximum``/``minimum``/``function_range`` never count as a symbolic route on their own
 (they are wrong on some transcendental functions, sympy issue 30386).
@@ -23,11 +33,38 @@ from collections.abc import Callable, Mapping
 from typing import Literal
 
 import sympy as sp
+from sympy.core.relational import Relational
+from sympy.logic.boolalg import Boolean, BooleanAtom
 
+from bregmalib.symbolic._errors import ClaimError
 from bregmalib.symbolic._numeric import NumericCheck, NumericOutcome
 
-Status = Literal["proved", "conjectured", "refuted"]
+Status = Literal["proved", "checked", "conjectured", "refuted", "trivial"]
 Verdict = Literal["proved", "disproved", "inconclusive"]
+
+
+#: formulas up to this many operations are simplified when looking for a constant True/False
+SIMPLIFY_OPS = 300
+
+
+def reject_decided(expr: sp.Basic, where: str) -> None:
+    """Raise `ClaimError` when ``expr`` is, or simplifies to, True or False: a formula that
+    says nothing (or is false outright) is never displayed as a statement or hypothesis."""
+    if isinstance(expr, BooleanAtom) or expr in (True, False):
+        raise ClaimError(f"{where} is the constant {expr}")
+    if (
+        isinstance(expr, (Boolean, Relational))
+        and not is_matrix_statement(expr)
+        and sp.count_ops(expr) <= SIMPLIFY_OPS
+    ):
+        simplified = sp.simplify(expr)
+        if isinstance(simplified, BooleanAtom):
+            raise ClaimError(f"{where} {sp.sstr(expr)} simplifies to {simplified}")
+
+
+def is_matrix_statement(expr: sp.Basic) -> bool:
+    """True when ``expr`` involves non-commutative symbols or matrix symbols."""
+    return expr.has(sp.MatrixSymbol) or any(not s.is_commutative for s in expr.atoms(sp.Symbol))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +74,10 @@ class Hypothesis:
     text: str
     expr: sp.Basic | None = None
 
+    def __post_init__(self) -> None:
+        if self.expr is not None:
+            reject_decided(self.expr, f"hypothesis {self.text!r}")
+
 
 @dataclasses.dataclass(frozen=True)
 class Step:
@@ -44,6 +85,17 @@ class Step:
 
     relation: sp.Basic
     justification: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.relation, Relational):
+            raise ClaimError(
+                f"step {self.justification!r}: a relation (Eq, Le, ...) is expected, "
+                f"got {sp.sstr(self.relation)}"
+            )
+        if self.relation.lhs == self.relation.rhs:
+            raise ClaimError(
+                f"step {self.justification!r}: both sides are {sp.sstr(self.relation.lhs)}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +106,7 @@ class SymbolicOutcome:
     method: str
     detail: str = ""
     counterexample: Mapping[str, float] | None = None
+    checked: sp.Basic | None = None
 
     def __post_init__(self) -> None:
         if self.verdict not in ("proved", "disproved", "inconclusive"):
@@ -62,9 +115,10 @@ class SymbolicOutcome:
             )
 
 
-def proved(method: str, detail: str = "") -> SymbolicOutcome:
-    """A symbolic route that succeeded."""
-    return SymbolicOutcome("proved", method, detail)
+def proved(method: str, detail: str = "", checked: sp.Basic | None = None) -> SymbolicOutcome:
+    """A symbolic route that succeeded; ``checked`` is the expression it decided, when it
+    decided the statement itself (required for a matrix statement)."""
+    return SymbolicOutcome("proved", method, detail, checked=checked)
 
 
 def inconclusive(method: str, detail: str = "") -> SymbolicOutcome:
@@ -93,13 +147,18 @@ class Result:
     numeric: tuple[NumericOutcome, ...]
     notes: tuple[str, ...] = ()
     values: Mapping[str, sp.Basic] = dataclasses.field(default_factory=dict)
+    trivial: str = ""
 
     @property
     def status(self) -> Status:
-        """proved / conjectured / refuted, from the two routes (see the module docstring)."""
+        """proved / checked / conjectured / refuted / trivial (see the module docstring)."""
         if not all(n.holds for n in self.numeric) or self.symbolic.verdict == "disproved":
             return "refuted"
-        return "proved" if self.symbolic.verdict == "proved" else "conjectured"
+        if self.trivial:
+            return "trivial"
+        if self.symbolic.verdict == "proved":
+            return "proved"
+        return "conjectured" if any(n.fixed for n in self.numeric) else "checked"
 
     @property
     def counterexample(self) -> Mapping[str, float] | None:
@@ -120,9 +179,11 @@ class Result:
 class Claim:
     """A statement with its derivation and its two check routes, not yet checked.
 
-    ``symbolic`` is a zero-argument callable returning a `SymbolicOutcome`; ``numeric`` one or
-    more `NumericCheck` (function, box and kind). ``values`` carries named SymPy quantities
-    derived on the way (for example ``{"L": 1/4, "attained at": 0}``).
+    ``symbolic`` is a zero-argument callable returning a `SymbolicOutcome` (None: a numeric
+    result only); ``numeric`` one or more `NumericCheck` (function, box and kind). ``values``
+    carries named SymPy quantities derived on the way (for example ``{"L": 1/4}``).
+    ``trivial`` is the reason why a statement bounding by +∞ is all that holds. The rules of
+    the module docstring are checked on construction (`ClaimError`).
     """
 
     name: str
@@ -130,11 +191,20 @@ class Claim:
     statement: sp.Basic
     hypotheses: tuple[Hypothesis, ...]
     steps: tuple[Step, ...]
-    symbolic: Callable[[], SymbolicOutcome]
+    symbolic: Callable[[], SymbolicOutcome] | None
     numeric: NumericCheck | tuple[NumericCheck, ...]
     activation: str | None = None
     notes: tuple[str, ...] = ()
     values: Mapping[str, sp.Basic] = dataclasses.field(default_factory=dict)
+    trivial: str = ""
+
+    def __post_init__(self) -> None:
+        reject_decided(self.statement, f"{self.name}: the statement")
+        infinite = self.statement.has(sp.oo, -sp.oo, sp.zoo)
+        if infinite and not self.trivial:
+            raise ClaimError(f"{self.name}: a bound by +oo needs the reason (Claim.trivial)")
+        if self.trivial and not infinite:
+            raise ClaimError(f"{self.name}: marked trivial but the statement has no +oo")
 
     def check(self) -> Result:
         """Run both routes and return the `Result` with its status."""
@@ -145,15 +215,7 @@ def check(claim: Claim) -> Result:
     """Run the symbolic route and the numeric search of ``claim``; return its `Result`."""
     if not isinstance(claim, Claim):
         raise TypeError(f"check expects a Claim, got {type(claim).__name__}")
-    try:
-        symbolic = claim.symbolic()
-    except (NotImplementedError, ValueError, TypeError, RecursionError) as error:
-        symbolic = inconclusive("symbolic route raised", f"{type(error).__name__}: {error}")
-    if not isinstance(symbolic, SymbolicOutcome):
-        raise TypeError(
-            f"{claim.name}: the symbolic route must return a SymbolicOutcome, "
-            f"got {type(symbolic).__name__}"
-        )
+    symbolic = _symbolic(claim)
     checks = claim.numeric if isinstance(claim.numeric, tuple) else (claim.numeric,)
     if not checks or not all(isinstance(c, NumericCheck) for c in checks):
         raise TypeError(f"{claim.name}: numeric must be a NumericCheck or a tuple of them")
@@ -171,7 +233,37 @@ def check(claim: Claim) -> Result:
         numeric=numeric,
         notes=tuple(claim.notes),
         values=dict(claim.values),
+        trivial=claim.trivial,
     )
+
+
+def _symbolic(claim: Claim) -> SymbolicOutcome:
+    """Run the symbolic route of ``claim`` and apply the statement rules to its outcome."""
+    if claim.symbolic is None:
+        return inconclusive("none", "a numeric result: no symbolic route is given")
+    try:
+        outcome = claim.symbolic()
+    except ClaimError:
+        raise
+    except (NotImplementedError, ValueError, TypeError, RecursionError) as error:
+        return inconclusive("symbolic route raised", f"{type(error).__name__}: {error}")
+    if not isinstance(outcome, SymbolicOutcome):
+        raise TypeError(
+            f"{claim.name}: the symbolic route must return a SymbolicOutcome, "
+            f"got {type(outcome).__name__}"
+        )
+    if outcome.checked is not None and outcome.checked != claim.statement:
+        raise ClaimError(
+            f"{claim.name}: the route checked {sp.sstr(outcome.checked)}, "
+            f"not the statement displayed {sp.sstr(claim.statement)}"
+        )
+    if (
+        outcome.verdict == "proved"
+        and outcome.checked is None
+        and is_matrix_statement(claim.statement)
+    ):
+        raise ClaimError(f"{claim.name}: a matrix statement is proved only by a route on it")
+    return outcome
 
 
 def _confirm(symbolic: SymbolicOutcome, checks: tuple[NumericCheck, ...]) -> SymbolicOutcome:
