@@ -84,6 +84,7 @@ checked = [
 ]
 for result in checked:
     print(f"{result.name:40s} {result.status:10s} {result.symbolic.detail[:90]}")
+# Theorem 5.3, Theorem 5.12, refuted claims 5.18 and 5.8 of derivations/main.pdf
 assert [r.status for r in checked] == ["proved", "proved", "refuted", "refuted"]
 
 # %% [markdown]
