@@ -1,4 +1,6 @@
-"""``bregmalib lipschitz model.eqx [--json] [--box lo,hi]``: Lipschitz report of a saved model."""
+"""``bregmalib lipschitz model.eqx [--json] [--box lo,hi]``: Lipschitz report of a saved model;
+``bregmalib lipschitz model.pt [--arch bresnet20 --activation sigmoid]``: of a PyTorch model
+(a bregmanet network, a torch.nn.Sequential, or a bregmanet state_dict)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import json
 
 import jax
 
-from bregmalib.cli._args import Parser, at_least
-from bregmalib.cli._model import load_mlp
+from bregmalib.cli._args import Parser, at_least, shape
+from bregmalib.cli._model import TorchModel, is_torch_file, load_mlp, load_torch
 from bregmalib.cli._progress import Phases
-from bregmalib.lipschitz import LipschitzReport, lipschitz_report
+from bregmalib.interop import SKIPS
+from bregmalib.lipschitz import LipschitzReport, convnet_bounds, lipschitz_report
+from bregmalib.nn import ConvNet
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,7 +22,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="bregmalib lipschitz",
         description="Upper and lower bounds on the l2 Lipschitz constant of a saved MLP.",
     )
-    parser.add_argument("model", help="checkpoint written by bregmalib train")
+    parser.add_argument(
+        "model", help="checkpoint written by bregmalib train, or a PyTorch file (.pt, .pth)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--box",
@@ -30,6 +36,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--steps", type=at_least(1), default=200, help="ascent steps")
     parser.add_argument("--seed", type=at_least(0), default=0, help="seed of the ascent")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    torch = parser.add_argument_group("PyTorch files")
+    torch.add_argument("--arch", default=None, help="bregmanet architecture of a state_dict")
+    torch.add_argument(
+        "--activation", default=None, help="bregmanet activation name (default: identified)"
+    )
+    torch.add_argument(
+        "--image-shape",
+        type=shape,
+        default=(3, 32, 32),
+        help="input shape C,H,W of a convolutional network (default 3,32,32)",
+    )
+    torch.add_argument(
+        "--skip",
+        choices=SKIPS,
+        default="model",
+        help="bregmanet's skip g as trained (model) or the true inverse of sigma (legendre)",
+    )
+    torch.add_argument(
+        "--points", type=at_least(1), default=8, help="random points of the lower bound"
+    )
     return parser
 
 
@@ -56,10 +82,76 @@ def _print_report(path: str, report: LipschitzReport) -> None:
         print(f"  assumes: {line}")
 
 
+def _convnet_main(args: argparse.Namespace, loaded: TorchModel, bar: Phases) -> dict[str, object]:
+    """`convnet_bounds` of a converted convolutional network, as a JSON-ready dict."""
+    assert isinstance(loaded.model, ConvNet)
+    box = _parse_box(args.box) or (-1.0, 1.0)
+    with bar.phase("upper and lower bounds"):
+        bounds = convnet_bounds(
+            loaded.model, box, points=args.points, key=jax.random.key(args.seed)
+        )
+    return {
+        "model": args.model,
+        "kind": loaded.kind,
+        "activation": loaded.activation,
+        "skip": args.skip,
+        "input_shape": list(loaded.model.in_shape),
+        "box": list(box),
+        **bounds.to_dict(),
+        "notes": list(loaded.notes),
+    }
+
+
+def _print_convnet(report: dict[str, object]) -> None:
+    print(f"model       {report['model']} ({report['kind']}, {report['activation']})")
+    print(f"domain      {report['input_shape']} inputs in {report['box']}")
+    print(f"upper       {report['upper']:.6g}  ({report['upper_seconds']:.2f} s)")
+    print(f"lower       {report['lower']:.6g}  ({report['lower_seconds']:.2f} s)")
+    print(f"ratio       {report['ratio']:.4g}")
+    if report["reason"]:
+        print(f"  unbounded: {report['reason']}")
+    for line in [*report["notes"], *report["assumptions"]]:  # type: ignore[misc]
+        print(f"  note: {line}")
+
+
+def _torch_main(args: argparse.Namespace) -> int:
+    with Phases("lipschitz", 2, quiet=args.quiet) as bar:
+        with bar.phase("load and convert PyTorch model"):
+            loaded = load_torch(
+                args.model,
+                arch=args.arch,
+                activation=args.activation,
+                image_shape=args.image_shape,
+                skip=args.skip,
+            )
+        if not isinstance(loaded.model, ConvNet):
+            with bar.phase("upper and lower bounds"):
+                mlp_report = lipschitz_report(
+                    loaded.model,
+                    _parse_box(args.box),
+                    restarts=args.restarts,
+                    steps=args.steps,
+                    key=jax.random.key(args.seed),
+                )
+            report = {"model": args.model, "kind": loaded.kind, **mlp_report.to_dict()}
+        else:
+            report = _convnet_main(args, loaded, bar)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif isinstance(loaded.model, ConvNet):
+        _print_convnet(report)
+    else:
+        _print_report(args.model, mlp_report)
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    """Run `lipschitz_report` on a saved model; print it (or JSON); exit status 0 on success
-    (bad input raises, and the dispatcher `bregmalib.cli.main` prints it in one line)."""
+    """Run `lipschitz_report` on a saved model (`convnet_bounds` on a convolutional PyTorch
+    model); print it (or JSON); exit status 0 on success (bad input raises, and the dispatcher
+    `bregmalib.cli.main` prints it in one line)."""
     args = _parser().parse_args(argv)
+    if is_torch_file(args.model, args.arch):
+        return _torch_main(args)
     box = _parse_box(args.box)
     with Phases("lipschitz", 2, quiet=args.quiet) as bar:
         with bar.phase("load model"):

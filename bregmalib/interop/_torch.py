@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from bregmalib._certified import round_up
 from bregmalib.interop._bregmanet import official_pair
 from bregmalib.legendre import LegendrePair
 from bregmalib.nn import (
@@ -66,12 +67,22 @@ def _numpy(tensor: Any) -> np.ndarray:
     return tensor.detach().cpu().double().numpy()
 
 
-def _package_inverse(name: str) -> tuple[str, Callable[[Array], Array]] | None:
-    """The package's g where it is not σ⁻¹ (None where it is)."""
+def _sigmoid_offset(s: Array) -> Array:
+    return jnp.log(s / (1.0 + s))
+
+
+def _bent_offset(s: Array) -> Array:
+    return s + 1.0 / s
+
+
+def _package_inverse(name: str, lo: float) -> tuple[str, Callable[[Array], Array], float] | None:
+    """The package's g where it is not σ⁻¹ (None where it is), and sup |g′| on [lo, hi]:
+    sigmoid g′(s) = 1/(s(1 + s)), largest at lo; bent identity g′(s) = 1 − 1/s², of modulus
+    at most max(1, 1/lo² − 1)."""
     if name == "sigmoid":
-        return "log(s/(1+s))", lambda s: jnp.log(s / (1.0 + s))
+        return "log(s/(1+s))", _sigmoid_offset, 1.0 / (lo * (1.0 + lo))
     if name == "relu":
-        return "s+1/s", lambda s: s + 1.0 / s
+        return "s+1/s", _bent_offset, max(1.0, 1.0 / lo**2 - 1.0)
     return None
 
 
@@ -82,9 +93,10 @@ def skip_map(name: str, pair: LegendrePair, skip: str) -> SkipMap:
         raise ValueError(f"unknown skip {skip!r}; expected one of {list(SKIPS)}")
     lo = pair.lower + 2 * PACKAGE_MARGIN
     hi = pair.upper - 2 * PACKAGE_MARGIN
-    wrong = _package_inverse(name.lower())
+    wrong = _package_inverse(name.lower(), lo)
     if skip == "model" and wrong is not None:
-        return SkipMap(wrong[1], lo, hi, wrong[0])
+        label, function, slope = wrong
+        return SkipMap(function, lo, hi, label, float(round_up(slope, 4)))
     return SkipMap(None, lo, hi)
 
 

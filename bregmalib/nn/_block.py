@@ -31,12 +31,14 @@ from bregmalib.nn._layer import Version, check_version
 
 class SkipMap(eqx.Module):
     """ũ = g(clamp(s, lo, hi)) for the Bregman skip: g = σ⁻¹ (``function`` None) or the
-    function a trained model used in its place, with the clamp it applied (±inf: none)."""
+    function a trained model used in its place, with the clamp it applied (±inf: none) and
+    ``slope`` ≥ sup |g′| on [lo, hi] (what a Lipschitz bound needs of a g that is not σ⁻¹)."""
 
     function: Callable[[Array], Array] | None = eqx.field(static=True, default=None)
     lo: float = eqx.field(static=True, default=-math.inf)
     hi: float = eqx.field(static=True, default=math.inf)
     name: str = eqx.field(static=True, default="inverse")
+    slope: float = eqx.field(static=True, default=math.inf)
 
     def __call__(self, pair: LegendrePair, s: Array) -> Array:
         """g(clamp(s)); with g = σ⁻¹ clamped 4 machine epsilons inside I as well."""
