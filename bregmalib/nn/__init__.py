@@ -32,7 +32,7 @@ from bregmalib.nn._dense import INITS, Dense, make_dense
 from bregmalib.nn._layer import VERSIONS, Layer, Version
 from bregmalib.nn._mlp import MLP, make_mlp
 from bregmalib.nn._network import Network, NetworkLike, as_network, network_from_arrays
-from bregmalib.nn._resnet import ResBlock, ResNet, make_resnet
+from bregmalib.nn._resnet import ResNet, make_resnet
 
 __all__ = [
     "INITS",
@@ -49,7 +49,6 @@ __all__ = [
     "Matrix",
     "Network",
     "NetworkLike",
-    "ResBlock",
     "ResNet",
     "ResidualBlock",
     "Shortcut",

@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jax import Array
 
@@ -50,8 +51,8 @@ class SkipMap(eqx.Module):
 
 class Shortcut(eqx.Module):
     """S: x ↦ x[:, ::s, ::s] with ``before`` and ``after`` new channels of value ``fill``
-    (the identity for s = 1 and no new channels). Its linear part selects coordinates, so
-    ‖S x − S y‖ ≤ ‖x − y‖."""
+    (the identity for s = 1 and no new channels, the only shortcut of vectors, in_shape (n,)).
+    Its linear part selects coordinates, so ‖S x − S y‖ ≤ ‖x − y‖."""
 
     in_shape: Shape = eqx.field(static=True)
     stride: int = eqx.field(static=True, default=1)
@@ -59,15 +60,23 @@ class Shortcut(eqx.Module):
     after: int = eqx.field(static=True, default=0)
     fill: float = eqx.field(static=True, default=0.0)
 
+    def __check_init__(self) -> None:
+        if len(self.in_shape) == 1 and (self.stride != 1 or self.before or self.after):
+            raise ValueError("a shortcut of vectors is the identity (stride 1, no new channels)")
+
     @property
     def out_shape(self) -> Shape:
         """(C + before + after, ⌈H/s⌉, ⌈W/s⌉)."""
+        if len(self.in_shape) == 1:
+            return self.in_shape
         c, h, w = self.in_shape
         s = self.stride
         return (c + self.before + self.after, -(-h // s), -(-w // s))
 
     def __call__(self, x: Array) -> Array:
         """Sx."""
+        if x.ndim == 1:
+            return x
         sub = x[:, :: self.stride, :: self.stride]
         if not self.before and not self.after:
             return sub
@@ -131,6 +140,11 @@ class ResidualBlock(eqx.Module):
         """The output shape (the branch's)."""
         return self.branch[-1].out_shape
 
+    @property
+    def stride(self) -> int:
+        """The shortcut's subsampling stride."""
+        return self.shortcut.stride
+
     def point(self, x: Array) -> tuple[Array, Array]:
         """(ũ, z) at x: the skip coordinate and the pre-activation z = ũ + r(x)."""
         r = branch_output(self.branch, self.pair, x)
@@ -145,6 +159,29 @@ class ResidualBlock(eqx.Module):
     def __call__(self, x: Array) -> Array:
         """x⁺ = σ(ũ + r(x))."""
         return self.pair.sigma(self.point(x)[1])
+
+    def dual(self, u: Array) -> Array:
+        """The block in dual coordinates u = σ⁻¹(x), u⁺ = S₀u + r(σ(u)), where S₀ is the
+        shortcut with fill σ⁻¹(fill); no σ⁻¹ of a saturated value is taken. Bregman blocks with
+        g = σ⁻¹ and no clamp only (a clamp or another g has no such form)."""
+        skip = self.skip
+        if (
+            self.version != "bregman"
+            or skip.function is not None
+            or skip.lo > -math.inf
+            or (skip.hi < math.inf)
+        ):
+            raise ValueError(
+                "the dual pass exists only for Bregman blocks with g = σ⁻¹ and no clamp, "
+                f"not a {self.version} block with g = {skip.name}"
+            )
+        with jax.ensure_compile_time_eval():
+            fill = jnp.asarray(self.shortcut.fill, u.dtype)
+            dual_fill = float(self.pair.inverse_clamped(fill))
+        shortcut = Shortcut(
+            self.in_shape, self.stride, self.shortcut.before, self.shortcut.after, dual_fill
+        )
+        return shortcut(u) + branch_output(self.branch, self.pair, self.pair.sigma(u))
 
 
 Stage = Affine | Activation | ResidualBlock | AvgPool | Flatten
