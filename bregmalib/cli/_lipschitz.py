@@ -20,11 +20,9 @@ from bregmalib.nn import ConvNet
 def _parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="bregmalib lipschitz",
-        description="Upper and lower bounds on the l2 Lipschitz constant of a saved MLP.",
+        description="Upper and lower bounds on the l2 Lipschitz constant of a saved model.",
     )
-    parser.add_argument(
-        "model", help="checkpoint written by bregmalib train, or a PyTorch file (.pt, .pth)"
-    )
+    parser.add_argument("model", help="checkpoint written by bregmalib train, or a PyTorch file")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--box",
@@ -36,25 +34,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--steps", type=at_least(1), default=200, help="ascent steps")
     parser.add_argument("--seed", type=at_least(0), default=0, help="seed of the ascent")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    torch = parser.add_argument_group("PyTorch files")
-    torch.add_argument("--arch", default=None, help="bregmanet architecture of a state_dict")
+    torch = parser.add_argument_group("PyTorch files (.pt, .pth)")
+    torch.add_argument("--arch", metavar="NAME", help="bregmanet network of a state_dict")
+    torch.add_argument("--activation", metavar="NAME", help="its activation (default: found)")
     torch.add_argument(
-        "--activation", default=None, help="bregmanet activation name (default: identified)"
+        "--image-shape", type=shape, default=(3, 32, 32), metavar="C,H,W", help="input shape"
     )
     torch.add_argument(
-        "--image-shape",
-        type=shape,
-        default=(3, 32, 32),
-        help="input shape C,H,W of a convolutional network (default 3,32,32)",
+        "--skip", choices=SKIPS, default="model", help="g as trained, or sigma^-1 (legendre)"
     )
     torch.add_argument(
-        "--skip",
-        choices=SKIPS,
-        default="model",
-        help="bregmanet's skip g as trained (model) or the true inverse of sigma (legendre)",
-    )
-    torch.add_argument(
-        "--points", type=at_least(1), default=8, help="random points of the lower bound"
+        "--points", type=at_least(1), default=8, metavar="N", help="points of the lower bound"
     )
     return parser
 
