@@ -141,10 +141,11 @@ def load_torch(
     from bregmanet.resnet_small import BregmanResNet
 
     from bregmalib.interop import (
-        WRONG_OFFICIAL_INVERSE,
         from_bregmanet,
         from_bresnet,
         from_sequential,
+        official_pair,
+        skip_map,
     )
 
     loaded = _read(path)
@@ -153,8 +154,8 @@ def load_torch(
     if isinstance(loaded, BregmanResNet):
         name = _name_of(loaded, activation)
         net = from_bresnet(loaded, name, image_shape=image_shape, skip=skip)
-        notes = ()
-        if name in WRONG_OFFICIAL_INVERSE:
+        notes: tuple[str, ...] = ()
+        if skip_map(name, official_pair(name), "model").function is not None:
             notes = (
                 _skip_note(name, skip, net, from_bresnet(loaded, name, image_shape=image_shape)),
             )

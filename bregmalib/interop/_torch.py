@@ -6,15 +6,18 @@ What a bregmanet ``BregmanBasicBlock`` computes (read from bregmanet 1.0.0, shor
 x⁺ = σ(g(clamp(Sx, lo + 2·10⁻⁵, hi − 2·10⁻⁵)) + BN₂C₂σ(BN₁C₁x)), where S subsamples by 2 and
 pads C/4 channels on each side with σ(0) when the block widens, and g is the package's "offset".
 Batch norm in eval mode is y = γ(x − μ)/√(v + ε) + β, folded into the convolution before it.
-The package's g is σ⁻¹ except for ``sigmoid`` (g(s) = log(s/(1 + s))) and ``relu`` (the bent
-identity, g(s) = s + 1/s). ``skip="model"`` keeps g as the package has it, so that every bound
-is a bound on the trained model; ``skip="legendre"`` uses σ⁻¹ (the network the paper defines),
-whose outputs differ for those two activations (`output_difference` measures by how much).
+The package's g is σ⁻¹ except for ``sigmoid`` (g(s) = log(s/(1 + s))), ``relu`` (the bent
+identity, g(s) = s + 1/s) and softplus (a series log(βs)/β + s below βs = e⁻⁵, where g jumps,
+so that the model has no finite Lipschitz constant). ``skip="model"`` keeps g as the package
+has it, so that every bound is a bound on the trained model; ``skip="legendre"`` uses σ⁻¹ (the
+network the paper defines), whose outputs differ for those activations (`output_difference`
+measures by how much).
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
+from jax.typing import ArrayLike
 
 from bregmalib._certified import round_up
 from bregmalib.interop._bregmanet import official_pair
@@ -34,6 +38,7 @@ from bregmalib.nn import (
     ConvNet,
     Flatten,
     Matrix,
+    Padding,
     ResidualBlock,
     Shortcut,
     SkipMap,
@@ -75,14 +80,31 @@ def _bent_offset(s: Array) -> Array:
     return s + 1.0 / s
 
 
-def _package_inverse(name: str, lo: float) -> tuple[str, Callable[[Array], Array], float] | None:
+def _softplus_offset(beta: float) -> Callable[[Array], Array]:
+    """bregmanet's softplus g: log(βs)/β + s where βs < e⁻⁵, else log(1 − e^{−βs})/β + s (the
+    two branches differ by about e⁻⁵/(2β) where they meet, so g jumps there)."""
+
+    def offset(s: Array) -> Array:
+        series = jnp.log(beta * s) / beta + s
+        exact = jnp.log(-jnp.expm1(-beta * s)) / beta + s
+        return jnp.where(s * beta < math.exp(-5.0), series, exact)
+
+    return offset
+
+
+def _package_inverse(
+    name: str, pair: LegendrePair, lo: float
+) -> tuple[str, Callable[[Array], Array], float] | None:
     """The package's g where it is not σ⁻¹ (None where it is), and sup |g′| on [lo, hi]:
     sigmoid g′(s) = 1/(s(1 + s)), largest at lo; bent identity g′(s) = 1 − 1/s², of modulus
-    at most max(1, 1/lo² − 1)."""
+    at most max(1, 1/lo² − 1); softplus: +inf, g is discontinuous."""
     if name == "sigmoid":
         return "log(s/(1+s))", _sigmoid_offset, 1.0 / (lo * (1.0 + lo))
     if name == "relu":
         return "s+1/s", _bent_offset, max(1.0, 1.0 / lo**2 - 1.0)
+    if "softplus" in name:
+        beta = pair.parameter_values["beta"]
+        return "bregmanet softplus offset (discontinuous)", _softplus_offset(beta), math.inf
     return None
 
 
@@ -93,7 +115,7 @@ def skip_map(name: str, pair: LegendrePair, skip: str) -> SkipMap:
         raise ValueError(f"unknown skip {skip!r}; expected one of {list(SKIPS)}")
     lo = pair.lower + 2 * PACKAGE_MARGIN
     hi = pair.upper - 2 * PACKAGE_MARGIN
-    wrong = _package_inverse(name.lower(), lo)
+    wrong = _package_inverse(name.lower(), pair, lo)
     if skip == "model" and wrong is not None:
         label, function, slope = wrong
         return SkipMap(function, lo, hi, label, float(round_up(slope, 4)))
@@ -122,7 +144,7 @@ def _conv_affine(conv: Any, norm: Any, in_shape: tuple[int, ...], dtype: Any) ->
     kernel = _numpy(conv.weight)
     bias = _numpy(conv.bias) if conv.bias is not None else np.zeros(kernel.shape[0])
     kernel, bias = fold_batch_norm(kernel, bias, norm)
-    mode = "circular" if conv.padding_mode == "circular" else "zeros"
+    mode: Padding = "circular" if conv.padding_mode == "circular" else "zeros"
     operator = Conv2d(jnp.asarray(kernel, dtype), in_shape, conv.stride[0], conv.padding[0], mode)
     return Affine(operator, jnp.asarray(bias, dtype))
 
@@ -164,7 +186,7 @@ def from_bresnet(
     module: Any,
     activation: str,
     *,
-    image_shape: tuple[int, int, int] = (3, 32, 32),
+    image_shape: tuple[int, ...] = (3, 32, 32),
     skip: str = "model",
     dtype: Any = jnp.float64,
 ) -> ConvNet:
@@ -272,7 +294,7 @@ def torch_outputs(module: Any, inputs: np.ndarray) -> np.ndarray:
         return _numpy(module(torch.from_numpy(np.asarray(inputs, np.float64))))
 
 
-def output_difference(net: ConvNet, other: ConvNet, inputs: np.ndarray) -> float:
+def output_difference(net: ConvNet, other: ConvNet, inputs: ArrayLike) -> float:
     """max |f(x) − f′(x)| over a batch of inputs (e.g. ``skip="model"`` against
     ``"legendre"``)."""
     x = jnp.asarray(inputs, jnp.float64)

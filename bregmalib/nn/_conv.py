@@ -12,7 +12,7 @@ the convolution and V an averaging shortcut).
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import equinox as eqx
 import jax
@@ -149,7 +149,7 @@ class Affine(eqx.Module):
         return out + (bias[:, None, None] if out.ndim == 3 else bias)
 
 
-def operator_matrix(operator: Operator | Affine, dtype: object = None) -> Array:
+def operator_matrix(operator: Operator | Affine, dtype: Any = None) -> Array:
     """The dense matrix of a linear operator on flattened inputs (of A for an affine map Ax + b):
     the Jacobian of x ↦ A x, which is A itself (for small images only)."""
     linear = operator.operator if isinstance(operator, Affine) else operator

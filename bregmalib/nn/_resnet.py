@@ -33,7 +33,7 @@ from bregmalib.nn._validate import check_dtype, check_vector, resolve_pair
 
 def _conv(
     rng: np.random.Generator,
-    in_shape: tuple[int, int, int],
+    in_shape: tuple[int, ...],
     c_out: int,
     stride: int,
     scale: float,
@@ -50,7 +50,7 @@ def _conv(
 
 def _block(
     rng: np.random.Generator,
-    in_shape: tuple[int, int, int],
+    in_shape: tuple[int, ...],
     c_out: int,
     pair: LegendrePair,
     version: Version,
