@@ -206,8 +206,8 @@ def from_bresnet(
     for block in (*module.layer1, *module.layer2, *module.layer3):
         if not isinstance(block, BregmanBasicBlock):
             raise ValueError(
-                f"only Bregman blocks convert, not {type(block).__name__} (the standard version "
-                "uses ReLU, which has no Legendre pair)"
+                f"only BregmanBasicBlock converts, not {type(block).__name__} (the standard "
+                "version's ReLU has no Legendre pair; bregman_bis blocks are not supported)"
             )
         stages.append(_block(block, activation, pair, skip, shape, dtype))
         shape = stages[-1].out_shape
