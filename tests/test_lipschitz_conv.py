@@ -3,7 +3,9 @@ bound is never below the exact norm (the SVD of the dense matrix), the power-ite
 bound never above it, circular convolutions are exact, and network bounds enclose measured
 Jacobian norms."""
 
+import json
 import math
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -12,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bregmalib import legendre
+from bregmalib import cli, legendre
 from bregmalib.lipschitz import (
     conv_norm,
     conv_norm_upper,
@@ -31,8 +33,10 @@ from bregmalib.nn import (
     Matrix,
     ResidualBlock,
     Shortcut,
+    make_resnet,
     operator_matrix,
 )
+from bregmalib.train import save
 
 
 def _exact(conv: Conv2d) -> float:
@@ -157,3 +161,13 @@ def test_unbounded_interval_gives_infinite_bound_with_reason() -> None:
     bounds = convnet_bounds(net, (-math.inf, math.inf), points=2, iterations=2)
     assert bounds.upper == math.inf and "unbounded" in bounds.reason
     assert bounds.to_dict()["upper"] == "inf"
+
+
+def test_cli_bounds_a_saved_resnet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = make_resnet("atan", (2, 2), 3, "bregman", key=jax.random.key(0), dtype=jnp.float64)
+    path = save(tmp_path / "resnet.eqx", model)
+    argv = ["lipschitz", str(path), "--json", "--quiet", "--points", "2", "--box=0,1"]
+    assert cli.main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "resnet" and report["input_shape"] == [1, 8, 8]
+    assert report["upper"] >= report["lower"] > 0

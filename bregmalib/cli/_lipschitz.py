@@ -10,11 +10,11 @@ import json
 import jax
 
 from bregmalib.cli._args import Parser, at_least, shape
-from bregmalib.cli._model import TorchModel, is_torch_file, load_mlp, load_torch
+from bregmalib.cli._model import is_torch_file, load_model, load_torch
 from bregmalib.cli._progress import Phases
 from bregmalib.interop import SKIPS
 from bregmalib.lipschitz import LipschitzReport, convnet_bounds, lipschitz_report
-from bregmalib.nn import ConvNet
+from bregmalib.nn import ConvNet, ResNet
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,23 +72,21 @@ def _print_report(path: str, report: LipschitzReport) -> None:
         print(f"  assumes: {line}")
 
 
-def _convnet_main(args: argparse.Namespace, loaded: TorchModel, bar: Phases) -> dict[str, object]:
-    """`convnet_bounds` of a converted convolutional network, as a JSON-ready dict."""
-    assert isinstance(loaded.model, ConvNet)
+def _convnet_report(
+    args: argparse.Namespace, net: ConvNet, kind: str, activation: str, notes: tuple[str, ...]
+) -> dict[str, object]:
+    """`convnet_bounds` of a convolutional network, as a JSON-ready dict."""
     box = _parse_box(args.box) or (-1.0, 1.0)
-    with bar.phase("upper and lower bounds"):
-        bounds = convnet_bounds(
-            loaded.model, box, points=args.points, key=jax.random.key(args.seed)
-        )
+    bounds = convnet_bounds(net, box, points=args.points, key=jax.random.key(args.seed))
     return {
         "model": args.model,
-        "kind": loaded.kind,
-        "activation": loaded.activation,
+        "kind": kind,
+        "activation": activation,
         "skip": args.skip,
-        "input_shape": list(loaded.model.in_shape),
+        "input_shape": list(net.in_shape),
         "box": list(box),
         **bounds.to_dict(),
-        "notes": list(loaded.notes),
+        "notes": list(notes),
     }
 
 
@@ -125,7 +123,10 @@ def _torch_main(args: argparse.Namespace) -> int:
                 )
             report = {"model": args.model, "kind": loaded.kind, **mlp_report.to_dict()}
         else:
-            report = _convnet_main(args, loaded, bar)
+            with bar.phase("upper and lower bounds"):
+                report = _convnet_report(
+                    args, loaded.model, loaded.kind, loaded.activation, loaded.notes
+                )
     if args.json:
         print(json.dumps(report, indent=2))
     elif isinstance(loaded.model, ConvNet):
@@ -135,23 +136,39 @@ def _torch_main(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
-    """Run `lipschitz_report` on a saved model (`convnet_bounds` on a convolutional PyTorch
-    model); print it (or JSON); exit status 0 on success (bad input raises, and the dispatcher
-    `bregmalib.cli.main` prints it in one line)."""
-    args = _parser().parse_args(argv)
-    if is_torch_file(args.model, args.arch):
-        return _torch_main(args)
-    box = _parse_box(args.box)
+def _saved_model_main(args: argparse.Namespace) -> int:
+    """A checkpoint of bregmalib train: `lipschitz_report` of an MLP, `convnet_bounds` of the
+    `ConvNet` of a ResNet."""
     with Phases("lipschitz", 2, quiet=args.quiet) as bar:
         with bar.phase("load model"):
-            model, _ = load_mlp(args.model, "lipschitz")
+            model, _ = load_model(args.model)
         with bar.phase("upper and lower bounds"):
-            report = lipschitz_report(
-                model, box, restarts=args.restarts, steps=args.steps, key=jax.random.key(args.seed)
-            )
-    if args.json:
+            if isinstance(model, ResNet):
+                conv = _convnet_report(args, model.convnet(), "resnet", model.pair.name, ())
+            else:
+                report = lipschitz_report(
+                    model,
+                    _parse_box(args.box),
+                    restarts=args.restarts,
+                    steps=args.steps,
+                    key=jax.random.key(args.seed),
+                )
+    if isinstance(model, ResNet) and args.json:
+        print(json.dumps(conv, indent=2))
+    elif isinstance(model, ResNet):
+        _print_convnet(conv)
+    elif args.json:
         print(json.dumps({"model": args.model, **report.to_dict()}, indent=2))
     else:
         _print_report(args.model, report)
     return 0
+
+
+def main(argv: list[str]) -> int:
+    """Bounds of a saved model: `lipschitz_report` of an MLP, `convnet_bounds` of a residual or
+    PyTorch convolutional network; print them (or JSON); exit status 0 on success (bad input
+    raises, and the dispatcher `bregmalib.cli.main` prints it in one line)."""
+    args = _parser().parse_args(argv)
+    if is_torch_file(args.model, args.arch):
+        return _torch_main(args)
+    return _saved_model_main(args)

@@ -138,13 +138,14 @@ def affine_norm_upper(affine: Affine) -> float:
 
 def _infinity_norm(affine: Affine) -> float:
     """‖A‖_{∞→∞} rounded up: max over outputs of the row's absolute sum (for a convolution,
-    Σ|K[o]| bounds every row; padding only removes terms)."""
+    Σ|K[o]| bounds every row; padding only removes terms), the sum's rounding covered by γ_n ≤
+    2nu."""
     operator = affine.operator
     if isinstance(operator, Conv2d):
         rows = np.abs(as_float64(operator.kernel)).reshape(operator.kernel.shape[0], -1)
     else:
         rows = np.abs(as_float64(operator.matrix))
-    return float(round_up(rows.sum(axis=1).max() * (1.0 + rows.shape[1] * EPS), 2))
+    return float(round_up(rows.sum(axis=1).max() * (1.0 + 2 * rows.shape[1] * EPS), 2))
 
 
 def _affine_magnitude(affine: Affine, magnitude: float) -> float:
@@ -293,17 +294,16 @@ def convnet_upper(
 def jacobian_norm_lower(net: ConvNet, x: Array, *, iterations: int = 20) -> Array:
     """‖J(x)v‖ for the unit v after power iteration on J(x)ᵀJ(x) (a lower bound of ‖J(x)‖₂,
     hence of the Lipschitz constant on any convex set containing x)."""
-    function = lambda y: net(y)  # noqa: E731
-    _, pullback = jax.vjp(function, x)
+    _, pullback = jax.vjp(net, x)
 
     def step(v: Array, _: None) -> tuple[Array, None]:
         v = v / jnp.linalg.norm(v)
-        return pullback(jax.jvp(function, (x,), (v,))[1])[0], None
+        return pullback(jax.jvp(net, (x,), (v,))[1])[0], None
 
     v0 = jnp.ones_like(x) + 0.1 * jnp.sin(jnp.arange(x.size, dtype=x.dtype)).reshape(x.shape)
     v, _ = jax.lax.scan(step, v0, None, length=iterations)
     v = v / jnp.linalg.norm(v)
-    return jnp.linalg.norm(jax.jvp(function, (x,), (v,))[1])
+    return jnp.linalg.norm(jax.jvp(net, (x,), (v,))[1])
 
 
 def convnet_lower(
