@@ -91,7 +91,7 @@ def test_densities_have_their_shape() -> None:
 
 def test_bad_data_requests_raise() -> None:
     with pytest.raises(ValueError, match="unknown dataset"):
-        load_dataset("mnist", "tanh")
+        load_dataset("imagenet", "tanh")
     with pytest.raises(ValueError, match="unknown density"):
         sample_density("swiss_roll", 10)
     with pytest.raises(ValueError, match="positive integer"):

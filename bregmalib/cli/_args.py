@@ -60,3 +60,8 @@ def widths(text: str) -> list[int]:
     if bad:
         raise argparse.ArgumentTypeError(f"every width must be positive, got {bad[0]} in {text!r}")
     return values
+
+
+def shape(text: str) -> tuple[int, ...]:
+    """An argument type: an input shape such as ``3,32,32`` (positive integers)."""
+    return tuple(widths(text.replace("x", ",")))

@@ -36,6 +36,18 @@ def parser() -> argparse.ArgumentParser:
         "and a JSON summary (same name, .json) beside it.",
     )
     p.add_argument("--dataset", choices=DATASETS, default="digits")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="directory of the MNIST / Fashion-MNIST IDX files or the CIFAR-10 python batches "
+        "(never downloaded)",
+    )
+    p.add_argument(
+        "--limit",
+        type=at_least(1),
+        default=None,
+        help="use the first LIMIT training and test images of a file data set",
+    )
     p.add_argument("--activation", default="atan", help=f"one of {', '.join(L.names())}")
     p.add_argument(
         "--param",
@@ -83,7 +95,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         jax.config.update("jax_enable_x64", True)
     params = dict(args.param)
     pair = L.get(args.activation, **params)
-    data = load_dataset(args.dataset, pair, margin=args.margin, seed=args.seed, dtype=args.dtype)
+    options: dict[str, Any] = {"margin": args.margin, "seed": args.seed, "dtype": args.dtype}
+    if args.limit is not None:
+        options["limit"] = args.limit
+    data = load_dataset(args.dataset, pair, data_dir=args.data_dir, **options)
     key = jax.random.PRNGKey(args.seed)
     common = dict(key=key, init=args.init, dtype=args.dtype)
     if args.architecture == "mlp":

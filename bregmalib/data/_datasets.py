@@ -1,4 +1,5 @@
-"""Labelled datasets, scaled into an activation's interval: digits and two spirals.
+"""Labelled datasets, scaled into an activation's interval: digits and two spirals, and by name
+the image files of `bregmalib.data._images`.
 
 Everything is offline (scikit-learn ships the 8×8 digits) and seeded.
 """
@@ -17,7 +18,8 @@ from sklearn.model_selection import train_test_split
 from bregmalib.data._scale import DEFAULT_MARGIN, IntervalScaler, fit_scaler
 from bregmalib.legendre import LegendrePair, get
 
-DATASETS: tuple[str, ...] = ("digits", "spirals")
+#: the data sets `load_dataset` reads by name; the last three from files (``data_dir``)
+DATASETS: tuple[str, ...] = ("digits", "spirals", "mnist", "fashion-mnist", "cifar10")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,9 +130,23 @@ def load_two_spirals(
     return _split("spirals", raw, labels, scaler, margin, test_fraction, seed, dtype)
 
 
-def load_dataset(name: str, activation: str | LegendrePair, **options: Any) -> Dataset:
-    """`load_digits` or `load_two_spirals` by name (``DATASETS``)."""
+def load_dataset(
+    name: str, activation: str | LegendrePair, *, data_dir: str | None = None, **options: Any
+) -> Dataset:
+    """`load_digits` or `load_two_spirals` by name (``DATASETS``), or MNIST, Fashion-MNIST and
+    CIFAR-10 from the files in ``data_dir`` (`bregmalib.data.load_images`, which keeps the
+    files' own split: ``seed`` and ``test_fraction`` do not apply to them)."""
+    from bregmalib.data._images import IMAGE_SHAPES, load_images
+
+    if name in IMAGE_SHAPES:
+        if data_dir is None:
+            raise ValueError(f"{name} is read from files: name their directory (data_dir)")
+        options.pop("seed", None)
+        options.pop("test_fraction", None)
+        return load_images(name, data_dir, activation, **options)
     loaders = {"digits": load_digits, "spirals": load_two_spirals}
     if name not in loaders:
         raise ValueError(f"unknown dataset {name!r}; expected one of {list(DATASETS)}")
+    if "limit" in options:
+        raise ValueError(f"a limit applies to the file data sets, not to {name}")
     return loaders[name](activation, **options)

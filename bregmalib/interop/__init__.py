@@ -1,4 +1,5 @@
-"""Interoperability with the official BregmaNet package (``bregmanet``, PyTorch).
+"""Interoperability with PyTorch: the official BregmaNet package (``bregmanet``) and
+``torch.nn.Sequential`` models.
 
 Frecon, Gasso, Pontil, Salzo, "Bregman Neural Networks", ICML 2022. torch and bregmanet are
 optional (the ``peers`` extra) and imported only when a converter is called.
@@ -11,11 +12,31 @@ from bregmalib.interop._bregmanet import (
     identify_activation,
     official_pair,
 )
+from bregmalib.interop._torch import (
+    BRESNETS,
+    SKIPS,
+    agreement,
+    fold_batch_norm,
+    from_bresnet,
+    from_sequential,
+    output_difference,
+    skip_map,
+    torch_outputs,
+)
 
 __all__ = [
+    "BRESNETS",
     "OFFICIAL_NAMES",
+    "SKIPS",
     "WRONG_OFFICIAL_INVERSE",
+    "agreement",
+    "fold_batch_norm",
     "from_bregmanet",
+    "from_bresnet",
+    "from_sequential",
     "identify_activation",
     "official_pair",
+    "output_difference",
+    "skip_map",
+    "torch_outputs",
 ]

@@ -6,12 +6,26 @@ dual coordinates; for one Bregman layer, `layer_lipschitz_bound`
 (Lip_B(T) ≤ max_i R_σ(Δ_i)‖V‖₂ + L_σ‖W‖₂, Frecon et al., ICML 2022). Lower bounds
 (`lower_bounds`): multi-start ascent of ‖J(x)‖ and of difference quotients. `lipschitz_report`
 runs both on a model and returns the ratio; `lipschitz_star` does so per group of inputs;
-`lipsdp` solves LipSDP-Neuron (Fazlyab et al., NeurIPS 2019) with the optional cvxpy.
+`lipsdp` solves LipSDP-Neuron (Fazlyab et al., NeurIPS 2019) with the optional cvxpy;
+`convnet_bounds` bounds a convolutional `ConvNet` (certified operator norms of convolutions).
 Every entry point takes a `bregmalib.nn` network (`Network`, `MLP`, `Dense`, or a `Layer` as a
 depth-1 network). The theorems behind the bounds live in the private modules `_theorems` and
 `_layer_theorems`; `bregmalib derive` gathers them.
 """
 
+from bregmalib.lipschitz._conv import (
+    ConvBound,
+    StageBound,
+    block_upper,
+    conv_norm,
+    conv_norm_upper,
+    convnet_bounds,
+    convnet_lower,
+    convnet_upper,
+    operator_norm_lower,
+    residual_contraction,
+    stage_upper,
+)
 from bregmalib.lipschitz._domain import Box, make_box
 from bregmalib.lipschitz._layer import LayerBound, layer_lipschitz_bound
 from bregmalib.lipschitz._lipsdp import lipsdp
@@ -29,19 +43,30 @@ from bregmalib.lipschitz._upper import Bound, best_bound, upper_bounds
 __all__ = [
     "Bound",
     "Box",
+    "ConvBound",
     "LayerBound",
     "LipschitzReport",
     "LipschitzStar",
     "LowerBound",
+    "StageBound",
     "UnsoundBoundError",
     "best_bound",
     "best_lower",
+    "block_upper",
+    "conv_norm",
+    "conv_norm_upper",
+    "convnet_bounds",
+    "convnet_lower",
+    "convnet_upper",
     "layer_lipschitz_bound",
     "lipschitz_report",
     "lipschitz_star",
     "lipsdp",
     "lower_bounds",
     "make_box",
+    "operator_norm_lower",
     "plot_lipschitz_star",
+    "residual_contraction",
+    "stage_upper",
     "upper_bounds",
 ]

@@ -9,27 +9,62 @@ and `as_network` turns any of them into a `Network`.
 """
 
 from bregmalib.nn import functional
+from bregmalib.nn._block import (
+    Activation,
+    ConvNet,
+    ResidualBlock,
+    Shortcut,
+    SkipMap,
+    Stage,
+    branch_output,
+)
+from bregmalib.nn._conv import (
+    Affine,
+    AvgPool,
+    Conv2d,
+    Flatten,
+    Matrix,
+    Padding,
+    averaging_shortcut,
+    conv_layer,
+    operator_matrix,
+)
 from bregmalib.nn._dense import INITS, Dense, make_dense
 from bregmalib.nn._layer import VERSIONS, Layer, Version
 from bregmalib.nn._mlp import MLP, make_mlp
 from bregmalib.nn._network import Network, NetworkLike, as_network, network_from_arrays
-from bregmalib.nn._resnet import ResBlock, ResNet, make_resnet
+from bregmalib.nn._resnet import ResNet, make_resnet
 
 __all__ = [
     "INITS",
     "MLP",
     "VERSIONS",
+    "Activation",
+    "Affine",
+    "AvgPool",
+    "Conv2d",
+    "ConvNet",
     "Dense",
+    "Flatten",
     "Layer",
+    "Matrix",
     "Network",
     "NetworkLike",
-    "ResBlock",
+    "Padding",
     "ResNet",
+    "ResidualBlock",
+    "Shortcut",
+    "SkipMap",
+    "Stage",
     "Version",
     "as_network",
+    "averaging_shortcut",
+    "branch_output",
+    "conv_layer",
     "functional",
     "make_dense",
     "make_mlp",
     "make_resnet",
     "network_from_arrays",
+    "operator_matrix",
 ]

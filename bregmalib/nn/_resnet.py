@@ -4,8 +4,10 @@ Adapted from the BregmanBasicBlock of the official ResNet20 (Frecon et al., "Bre
 Networks", ICML 2022, §5): x⁺ = σ(σ⁻¹(Sx) + C₂σ(C₁x + b₁) + b₂), where S is the identity or,
 when the block widens, a stride-2 subsampling whose new channels are filled with σ(0) (so that
 σ⁻¹ of them is 0). Batch normalisation is replaced by biases (the model stays a pure function).
-In dual coordinates u = σ⁻¹(x) the block is u⁺ = S₀u + C₂σ(C₁σ(u) + b₁) + b₂ (S₀: zero fill),
-which is how the network evaluates it: σ⁻¹ is never computed.
+Each block is a `bregmalib.nn.ResidualBlock` (the shape bregmanet's residual networks have, with
+the branch C₂σ(C₁x + b₁) + b₂); in dual coordinates u = σ⁻¹(x) it is
+u⁺ = S₀u + C₂σ(C₁σ(u) + b₁) + b₂ (S₀: zero fill), which is how the network evaluates it: σ⁻¹ is
+never computed. `ResNet.convnet` gives the same network as a `ConvNet` for its bounds.
 """
 
 from __future__ import annotations
@@ -15,87 +17,67 @@ from collections.abc import Sequence
 from typing import Any
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
 from bregmalib.legendre import LegendrePair
+from bregmalib.nn._block import Activation, ConvNet, ResidualBlock, Shortcut
+from bregmalib.nn._conv import Affine, AvgPool, Conv2d, Flatten, Matrix
 from bregmalib.nn._dense import INITS
 from bregmalib.nn._head import Classifier, make_head
 from bregmalib.nn._init import numpy_rng, uniform
-from bregmalib.nn._layer import check_version
+from bregmalib.nn._layer import Version, check_version
 from bregmalib.nn._validate import check_dtype, check_vector, resolve_pair
 
 
 def _conv(
-    rng: np.random.Generator, c_in: int, c_out: int, stride: int, scale: float, dtype: Any
-) -> eqx.nn.Conv2d:
+    rng: np.random.Generator,
+    in_shape: tuple[int, ...],
+    c_out: int,
+    stride: int,
+    scale: float,
+    dtype: Any,
+) -> Affine:
     """3×3 convolution, padding 1, weights and bias ~ U(−s/√(9·c_in), s/√(9·c_in)) (Equinox's
     default rule times ``scale``), drawn with NumPy (nothing compiled)."""
-    like = eqx.filter_eval_shape(
-        eqx.nn.Conv2d, c_in, c_out, 3, stride, padding=1, key=jax.random.key(0), dtype=dtype
-    )
+    c_in = in_shape[0]
     limit = scale / np.sqrt(9 * c_in)
-    weight = uniform(rng, like.weight.shape, limit, dtype)
-    bias = uniform(rng, like.bias.shape, limit, dtype)
-    return eqx.tree_at(lambda c: (c.weight, c.bias), like, (weight, bias))
+    weight = uniform(rng, (c_out, c_in, 3, 3), limit, dtype)
+    bias = uniform(rng, (c_out,), limit, dtype)
+    return Affine(Conv2d(weight, in_shape, stride, 1), bias)
 
 
-class ResBlock(eqx.Module):
-    """Residual block x⁺ = σ(skip(x) + C₂σ(C₁x + b₁) + b₂) on (channels, height, width) arrays.
-
-    skip: Bregman σ⁻¹(Sx); Euclidean Sx; standard none (a plain two-convolution block).
-    """
-
-    conv1: eqx.nn.Conv2d
-    conv2: eqx.nn.Conv2d
-    pair: LegendrePair = eqx.field(static=True)
-    version: str = eqx.field(static=True)
-    in_channels: int = eqx.field(static=True)
-    out_channels: int = eqx.field(static=True)
-
-    @property
-    def stride(self) -> int:
-        """2 when the block widens (and halves the resolution), else 1."""
-        return 1 if self.in_channels == self.out_channels else 2
-
-    def _shortcut(self, x: Array, fill: float) -> Array:
-        if self.stride == 1:
-            return x
-        sub = x[:, ::2, ::2]
-        pad = jnp.full((self.out_channels - self.in_channels, *sub.shape[1:]), fill, x.dtype)
-        return jnp.concatenate([sub, pad])
-
-    def _branch(self, x: Array) -> Array:
-        return self.conv2(self.pair.sigma(self.conv1(x)))
-
-    def __call__(self, x: Array) -> Array:
-        """Primal pass (σ⁻¹ evaluated with ``pair.inverse_clamped`` for the Bregman skip)."""
-        branch = self._branch(x)
-        if self.version == "bregman":
-            zero = float(self.pair.sigma(jnp.zeros((), x.dtype)))
-            branch = branch + self.pair.inverse_clamped(self._shortcut(x, zero))
-        elif self.version == "euclidean":
-            branch = branch + self._shortcut(x, 0.0)
-        return self.pair.sigma(branch)
-
-    def dual(self, u: Array) -> Array:
-        """Dual pass u⁺ = S₀u + C₂σ(C₁σ(u) + b₁) + b₂ (Bregman blocks only)."""
-        if self.version != "bregman":
-            raise ValueError(f"the dual pass exists only for Bregman blocks, not {self.version!r}")
-        return self._shortcut(u, 0.0) + self._branch(self.pair.sigma(u))
+def _block(
+    rng: np.random.Generator,
+    in_shape: tuple[int, ...],
+    c_out: int,
+    pair: LegendrePair,
+    version: Version,
+    scales: tuple[float, float],
+    dtype: Any,
+) -> ResidualBlock:
+    """x⁺ = σ(skip(x) + C₂σ(C₁x + b₁) + b₂), stride 2 when the block widens, its shortcut
+    filling the new channels with σ(0) (so that σ⁻¹ of them is 0)."""
+    c_in = in_shape[0]
+    stride = 1 if c_in == c_out else 2
+    first = _conv(rng, in_shape, c_out, stride, scales[0], dtype)
+    second = _conv(rng, first.out_shape, c_out, 1, scales[1], dtype)
+    fill = float(pair.sigma(jnp.zeros(()))) if version == "bregman" else 0.0
+    shortcut = Shortcut(in_shape, stride, 0, c_out - c_in, fill)
+    return ResidualBlock((first, second), shortcut, pair, version)
 
 
 class ResNet(Classifier, eqx.Module):
-    """Stem σ(C₀x + b₀), residual blocks, global average pooling and a linear head.
+    """Stem σ(C₀x + b₀), residual blocks (`ResidualBlock`), global average pooling and a
+    linear head.
 
     Takes one flattened image of shape ``(image_size²,)`` (any real values: the stem is a plain
     convolution, so inputs need not lie in I) and returns logits.
     """
 
-    stem: eqx.nn.Conv2d
-    blocks: tuple[ResBlock, ...]
+    stem: Affine
+    blocks: tuple[ResidualBlock, ...]
     head_weight: Array
     head_bias: Array
     pair: LegendrePair = eqx.field(static=True)
@@ -104,7 +86,8 @@ class ResNet(Classifier, eqx.Module):
     image_size: int = eqx.field(static=True)
 
     def features(self, x: Array) -> Array:
-        """Pooled output of the last block (primal), shape ``(channels[-1],)``."""
+        """Pooled output of the last block (primal), shape ``(channels[-1],)``; Bregman blocks
+        run in dual coordinates (`ResidualBlock.dual`)."""
         x = check_vector(x, self.image_size**2, "ResNet")
         z = self.stem(x.reshape(1, self.image_size, self.image_size))
         if self.version == "bregman":
@@ -116,6 +99,22 @@ class ResNet(Classifier, eqx.Module):
             for block in self.blocks:
                 out = block(out)
         return out.mean(axis=(1, 2))
+
+    def convnet(self) -> ConvNet:
+        """The same network as a `ConvNet` of stages (for its Lipschitz bounds)."""
+        last = self.blocks[-1].out_shape if self.blocks else self.stem.out_shape
+        head = Affine(Matrix(self.head_weight), self.head_bias)
+        pool = AvgPool(last[1], last)
+        return ConvNet(
+            (
+                self.stem,
+                Activation(self.pair, self.stem.out_shape),
+                *self.blocks,
+                pool,
+                Flatten(pool.out_shape),
+                head,
+            )
+        )
 
 
 def make_resnet(
@@ -153,15 +152,14 @@ def make_resnet(
         )
     rng = numpy_rng(key)
     block_scale = {"default": 1.0, "small": 0.1, "zero": 1.0}[init]
-    stem = _conv(rng, 1, channels[0], 1, 1.0, dtype)
-    blocks, size = [], image_size
+    stem = _conv(rng, (1, image_size, image_size), channels[0], 1, 1.0, dtype)
+    scales = (block_scale, 0.0 if init == "zero" else block_scale)
+    blocks: list[ResidualBlock] = []
+    shape = stem.out_shape
     for k, (c_in, c_out) in enumerate(itertools.pairwise(channels)):
-        stride = 1 if c_in == c_out else 2
-        if stride == 2 and size % 2:
-            raise ValueError(f"cannot halve an odd resolution {size} at block {k}")
-        size //= stride
-        conv1 = _conv(rng, c_in, c_out, stride, block_scale, dtype)
-        conv2 = _conv(rng, c_out, c_out, 1, 0.0 if init == "zero" else block_scale, dtype)
-        blocks.append(ResBlock(conv1, conv2, pair, version, c_in, c_out))
+        if c_in != c_out and shape[1] % 2:
+            raise ValueError(f"cannot halve an odd resolution {shape[1]} at block {k}")
+        blocks.append(_block(rng, shape, c_out, pair, version, scales, dtype))
+        shape = blocks[-1].out_shape
     head_weight, head_bias = make_head(rng, n_classes, channels[-1], dtype)
     return ResNet(stem, tuple(blocks), head_weight, head_bias, pair, version, channels, image_size)
