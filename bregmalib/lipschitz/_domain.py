@@ -8,8 +8,11 @@ float64 and rounded outwards by `bregmalib._certified`, whatever the network's d
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from typing import Any
 
+import jax
 import numpy as np
 from jax.typing import ArrayLike
 
@@ -83,11 +86,18 @@ def coordinate_box(net: Network, box: Box) -> tuple[np.ndarray, np.ndarray]:
     return dual_of(net.pair, box.lower), dual_of(net.pair, box.upper)
 
 
+@functools.lru_cache(maxsize=256)
+def compiled(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``function`` (σ, σ′ or σ⁻¹ of a pair) under ``jax.jit``: one compilation per shape
+    instead of one per primitive operation on a first call."""
+    return jax.jit(function)
+
+
 def dual_of(pair: LegendrePair, x: np.ndarray) -> np.ndarray:
     """σ⁻¹(x) elementwise on the closed interval, the ends of I (and beyond) mapped to the ends
     of the dual domain D."""
     x = as_float64(x)
-    values = evaluate(pair.inverse, x)
+    values = evaluate(compiled(pair.inverse), x)
     values = np.where(x <= pair.lower, pair.dual_lower, values)
     return np.where(x >= pair.upper, pair.dual_upper, values)
 
@@ -116,7 +126,7 @@ def slope_range(pair: LegendrePair, lo: ArrayLike, hi: ArrayLike) -> tuple[np.nd
 
     def at(e: np.ndarray) -> np.ndarray:
         finite = np.isfinite(e)
-        inner = evaluate(pair.derivative, np.where(finite, e, 0.0))
+        inner = evaluate(compiled(pair.derivative), np.where(finite, e, 0.0))
         return np.where(finite, inner, np.where(e == peak, lip, 0.0))
 
     top = enclose(at(np.clip(peak, lo, hi)))[1]
@@ -154,8 +164,8 @@ def _sigma_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """σ([lo, hi]) for increasing σ, rounded outwards and kept in the closure of I."""
     c = pair
-    out_lo = enclose(evaluate(pair.sigma, np.where(np.isfinite(lo), lo, 0.0)), 1.0)[0]
-    out_hi = enclose(evaluate(pair.sigma, np.where(np.isfinite(hi), hi, 0.0)), 1.0)[1]
+    out_lo = enclose(evaluate(compiled(pair.sigma), np.where(np.isfinite(lo), lo, 0.0)), 1.0)[0]
+    out_hi = enclose(evaluate(compiled(pair.sigma), np.where(np.isfinite(hi), hi, 0.0)), 1.0)[1]
     out_lo = np.where(lo == -np.inf, c.lower, np.where(lo == np.inf, c.upper, out_lo))
     out_hi = np.where(hi == np.inf, c.upper, np.where(hi == -np.inf, c.lower, out_hi))
     if not pair.legendre:
