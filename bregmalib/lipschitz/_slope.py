@@ -40,13 +40,14 @@ class SlopeRatioBound:
         """A certified upper bound of R_σ(|Δ|) elementwise: |Δ| rounded up, the value enclosed
         upwards (`bregmalib._certified.enclose`), 1 at Δ = 0, +inf where Δ or the value is not
         finite."""
-        delta = round_up(np.abs(as_float64(delta)))
+        magnitude = np.abs(as_float64(delta))
+        delta = round_up(magnitude)
         finite = np.isfinite(delta)
         with np.errstate(over="ignore", invalid="ignore"):
             raw = np.asarray(self.form(np.where(finite, delta, 0.0)), np.float64)
             values = enclose(raw + np.zeros_like(delta))[1]
         values = np.where(finite & ~np.isnan(values), values, np.inf)
-        return np.where(delta == 0, 1.0, values)
+        return np.where(magnitude == 0, 1.0, values)
 
     @property
     def note(self) -> str:
