@@ -211,7 +211,7 @@ def propagate_intervals(net: Network, box: Box) -> list[LayerIntervals]:
             pre = shift
             base = pre
         slope = slope_range(pair, *pre)
-        base_slope = slope_range(pair, *base)
+        base_slope = slope if base is pre else slope_range(pair, *base)
         out = _sigma_interval(pair, *pre)
         layers.append(LayerIntervals(base, pre, shift, slope, base_slope, out))
         x_lo, x_hi = out

@@ -358,7 +358,7 @@ def _coordinate_ascent(
     start_time = time.perf_counter()
     key = jax.random.key(0) if key is None else key
     dtype = net.head_weight.dtype
-    inputs, norms = _jacobian_search(
+    inputs, found = _jacobian_search(
         net,
         jnp.asarray(lo, dtype),
         jnp.asarray(hi, dtype),
@@ -368,7 +368,7 @@ def _coordinate_ascent(
         steps,
         jnp.asarray(learning_rate, dtype),
     )
-    norms = np.asarray(norms, np.float64)
+    norms = np.asarray(found, np.float64)
     i = int(np.argmax(norms))
     point = np.asarray(inputs[i], np.float64)
     return LowerBound(float(norms[i]), "jacobian-ascent", point, time.perf_counter() - start_time)
