@@ -129,8 +129,9 @@ def slope_range(pair: LegendrePair, lo: ArrayLike, hi: ArrayLike) -> tuple[np.nd
         inner = evaluate(compiled(pair.derivative), np.where(finite, e, 0.0))
         return np.where(finite, inner, np.where(e == peak, lip, 0.0))
 
-    top = enclose(at(np.clip(peak, lo, hi)))[1]
-    bottom = enclose(np.minimum(at(lo), at(hi)))[0]
+    at_peak, at_lo, at_hi = at(np.stack(np.broadcast_arrays(np.clip(peak, lo, hi), lo, hi)))
+    top = enclose(at_peak)[1]
+    bottom = enclose(np.minimum(at_lo, at_hi))[0]
     top = np.minimum(top, lip) if np.isfinite(lip) else top
     bottom = np.maximum(bottom, 0.0)
     if not pair.legendre:
@@ -164,8 +165,9 @@ def _sigma_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """σ([lo, hi]) for increasing σ, rounded outwards and kept in the closure of I."""
     c = pair
-    out_lo = enclose(evaluate(compiled(pair.sigma), np.where(np.isfinite(lo), lo, 0.0)), 1.0)[0]
-    out_hi = enclose(evaluate(compiled(pair.sigma), np.where(np.isfinite(hi), hi, 0.0)), 1.0)[1]
+    ends = np.stack(np.broadcast_arrays(lo, hi))
+    sigma_lo, sigma_hi = evaluate(compiled(pair.sigma), np.where(np.isfinite(ends), ends, 0.0))
+    out_lo, out_hi = enclose(sigma_lo, 1.0)[0], enclose(sigma_hi, 1.0)[1]
     out_lo = np.where(lo == -np.inf, c.lower, np.where(lo == np.inf, c.upper, out_lo))
     out_hi = np.where(hi == np.inf, c.upper, np.where(hi == -np.inf, c.lower, out_hi))
     if not pair.legendre:
