@@ -165,8 +165,8 @@ def _sigma_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """σ([lo, hi]) for increasing σ, rounded outwards and kept in the closure of I."""
     c = pair
-    ends = np.stack(np.broadcast_arrays(lo, hi))
-    sigma_lo, sigma_hi = evaluate(compiled(pair.sigma), np.where(np.isfinite(ends), ends, 0.0))
+    both = np.stack(np.broadcast_arrays(lo, hi))
+    sigma_lo, sigma_hi = evaluate(compiled(pair.sigma), np.where(np.isfinite(both), both, 0.0))
     out_lo, out_hi = enclose(sigma_lo, 1.0)[0], enclose(sigma_hi, 1.0)[1]
     out_lo = np.where(lo == -np.inf, c.lower, np.where(lo == np.inf, c.upper, out_lo))
     out_hi = np.where(hi == np.inf, c.upper, np.where(hi == -np.inf, c.lower, out_hi))
