@@ -24,69 +24,66 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from bregmalib.data import load_digits, target_segment  # noqa: E402
-from bregmalib.lipschitz import lipschitz_report, make_box  # noqa: E402
+from bregmalib.lipschitz import lipschitz_report, make_box, upper_bounds  # noqa: E402
 from bregmalib.lipschitz._lower import ascend_jacobian  # noqa: E402
-from bregmalib.lipschitz._upper import (  # noqa: E402
-    _eclipse_fast_value,
-    eclipse_fast,
-    norm_product,
-    telescoping,
-)
+from bregmalib.lipschitz._upper import _eclipse_fast_value, blas_threads  # noqa: E402
 from bregmalib.nn import as_network, make_mlp, network_from_arrays  # noqa: E402
 from bregmalib.train import TrainConfig, train  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 
 
+#: activation parameters of the benchmark (softplus at β = 1, the usual softplus; the
+#: catalogue default β = 1000 is a smoothed ReLU whose slope ratio e^{1000Δ} overflows)
+PARAMS: dict[str, dict[str, float]] = {"softplus": {"beta": 1.0}}
+
+
+def _pair(activation: str) -> Any:
+    import bregmalib.legendre as legendre
+
+    return legendre.get(activation, **PARAMS.get(activation, {}))
+
+
+def _init_gain(model: Any, version: str) -> Any:
+    """Standard and Euclidean hidden weights scaled by √3/L_σ (LeCun's variance 1/(n·σ′(0)²)
+    for U(±1/√n) draws): with the default U(±1/√n) a deep sigmoid network starts with
+    vanishing signals and trains to 0.29 accuracy."""
+    if version == "bregman":
+        return model
+    gain = np.sqrt(3.0) / float(model.hidden[0].pair.lipschitz)
+    weights = lambda m: [d.weight for d in m.hidden]  # noqa: E731
+    return eqx.tree_at(weights, model, [gain * w for w in weights(model)])
+
+
 def _train(
     activation: str, version: str, depth: int, width: int, epochs: int, seed: int
 ) -> tuple[Any, float]:
-    data = load_digits(activation, dtype=jnp.float64)
+    pair = _pair(activation)
+    data = load_digits(pair, dtype=jnp.float64)
     widths = (64, *([width] * depth))
-    model = make_mlp(activation, widths, 10, version, key=jax.random.key(seed), dtype=jnp.float64)
-    config = TrainConfig(epochs=epochs, patience=epochs, seed=seed)
-    result = train(model, data, config, progress=False)
+    model = make_mlp(pair, widths, 10, version, key=jax.random.key(seed), dtype=jnp.float64)
+    config = TrainConfig(epochs=epochs, patience=epochs, seed=seed, learning_rate=2e-3)
+    result = train(_init_gain(model, version), data, config, progress=False)
     return result.model, result.test_accuracy
 
 
-def _eclipse_peer(net: Any) -> dict[str, float]:
-    """eclipse-nn 0.1.7 (ECLipsE-Fast and ECLipsE) on the same weights, exported to PyTorch."""
+def _eclipse_peer(net: Any) -> float:
+    """eclipse-nn 0.1.7's ECLipsE-Fast on the same weights, exported to PyTorch."""
     import torch
-    from eclipse_nn import ECLipsE, ECLipsE_Fast
+    from eclipse_nn import ECLipsE_Fast
 
-    torch.set_num_threads(1)  # the same single thread as our NumPy/LAPACK side
-
+    torch.set_num_threads(1)
     weights = [
         torch.tensor(np.asarray(w), dtype=torch.float64) for w in (*net.weights, net.head_weight)
     ]
     lip = float(net.pair.lipschitz)
-    alphas, betas = [0.0] * net.depth, [lip] * net.depth
-    out: dict[str, float] = {}
-    start = time.perf_counter()
-    out["eclipse_fast"] = float(ECLipsE_Fast(weights, alphas, betas))
-    out["eclipse_fast_seconds"] = time.perf_counter() - start
-    start = time.perf_counter()
-    value, code = ECLipsE(weights, alphas, betas)
-    out["eclipse"] = float("nan") if value is None else float(value)  # None: SDP failed
-    out["eclipse_exit_code"] = int(code)
-    out["eclipse_seconds"] = time.perf_counter() - start
-    return out
-
-
-def _our_eclipse_seconds(net: Any, repeats: int = 5) -> float:
-    lip = float(net.pair.lipschitz)
-    scaled = [lip * np.asarray(w) for w in net.weights]
-    head = np.asarray(net.head_weight)
-    _eclipse_fast_value(scaled, head)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        _eclipse_fast_value(scaled, head)
-    return (time.perf_counter() - start) / repeats
+    return float(ECLipsE_Fast(weights, [0.0] * net.depth, [lip] * net.depth))
 
 
 def tightness(
@@ -99,7 +96,7 @@ def tightness(
         a, b = target_segment(net.pair)
         for domain_name, domain in (("global", None), ("data box", (a, b))):
             report = lipschitz_report(net, domain, restarts=restarts, steps=steps)
-            baseline = "norm-product" if version == "standard" else "layer-product"
+            baseline = "layer-product" if version == "bregman" else "norm-product"
             row = {
                 "activation": activation,
                 "version": version,
@@ -117,32 +114,149 @@ def tightness(
                 "report_seconds": report.seconds,
             }
             if version == "standard" and domain is None:
-                row.update(_eclipse_peer(net))
-                row["our_eclipse_fast_seconds"] = _our_eclipse_seconds(net)
+                row["eclipse_fast"] = _eclipse_peer(net)
             rows.append(row)
     return rows
 
 
-def scale(width: int, depth: int, restarts: int, steps: int) -> dict[str, Any]:
+def _random_network(version: str, width: int, depth: int, dtype: Any = jnp.float64) -> Any:
+    """A random tanh network width×depth (inputs of the width, 10 outputs), seed 0."""
     rng = np.random.default_rng(0)
     weights = [rng.normal(size=(width, width)) / np.sqrt(width) for _ in range(depth)]
     biases = [0.1 * rng.normal(size=width) for _ in range(depth)]
     head = rng.normal(size=(10, width)) / np.sqrt(width)
+    return network_from_arrays(
+        weights, biases, _pair("tanh"), version, head_weight=head, dtype=dtype
+    )
+
+
+def peer_speed(widths: tuple[int, ...], depth: int, repeats: int) -> list[dict[str, Any]]:
+    """Our ECLipsE-Fast bound (``upper_bounds``, interval propagation included) and eclipse-nn
+    0.1.7's ECLipsE_Fast on the same random tanh networks, interleaved, medians of
+    ``repeats``, one BLAS thread on both sides; ``floor``: the recursion alone
+    (`_eclipse_fast_value`), the cost below which this method cannot go."""
+    import torch
+    from eclipse_nn import ECLipsE_Fast
+
+    torch.set_num_threads(1)
+    rows = []
+    for width in widths:
+        net = _random_network("standard", width, depth)
+        box = make_box(net)
+        lip = float(net.pair.lipschitz)
+        tensors = [
+            torch.tensor(np.asarray(w), dtype=torch.float64)
+            for w in (*net.weights, net.head_weight)
+        ]
+        scaled = [lip * np.asarray(w, np.float64) for w in net.weights]
+        head = np.asarray(net.head_weight, np.float64)
+        ours, theirs, floor = [], [], []
+        upper_bounds(net, box, methods=["eclipse-fast"])  # warm-up
+        for _ in range(repeats):
+            start = time.perf_counter()
+            value = upper_bounds(net, box, methods=["eclipse-fast"])["eclipse-fast"].value
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            peer = float(ECLipsE_Fast(tensors, [0.0] * depth, [lip] * depth))
+            theirs.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with blas_threads():
+                _eclipse_fast_value(scaled, head)
+            floor.append(time.perf_counter() - start)
+        rows.append(
+            {
+                "width": width,
+                "depth": depth,
+                "ours": value,
+                "peer": peer,
+                "ours_seconds": _median(ours),
+                "peer_seconds": _median(theirs),
+                "floor_seconds": _median(floor),
+                "speedup": _median(theirs) / _median(ours),
+            }
+        )
+    return rows
+
+
+def profile(width: int, depth: int) -> list[tuple[str, float]]:
+    """Where our ECLipsE-Fast bound spends its time: the functions with the largest own time,
+    as fractions of the call (cProfile, after a warm-up)."""
+    import cProfile
+    import pstats
+
+    net = _random_network("standard", width, depth)
+    box = make_box(net)
+    upper_bounds(net, box, methods=["eclipse-fast"])
+    profiler = cProfile.Profile()
+    profiler.enable()
+    upper_bounds(net, box, methods=["eclipse-fast"])
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in stats.values())
+    own = sorted(((entry[2], f"{key[2]} ({Path(key[0]).name})") for key, entry in stats.items()))
+    return [(name, seconds / total) for seconds, name in own[::-1][:6]]
+
+
+COLD_START = """
+import time
+start = time.perf_counter()
+import jax
+jax.config.update("jax_enable_x64", True)
+from jax._src import monitoring
+compiles = []
+monitoring.register_event_duration_secs_listener(
+    lambda event, seconds, **_: compiles.append(seconds)
+    if event == "/jax/core/compile/backend_compile_duration" else None
+)
+import numpy as np
+import bregmalib.legendre as legendre
+from bregmalib.lipschitz import lower_bounds, make_box, upper_bounds
+from bregmalib.nn import network_from_arrays
+imported = time.perf_counter() - start
+rng = np.random.default_rng(0)
+weights = [rng.normal(size=(64, 64)) / 8 for _ in range(4)]
+net = network_from_arrays(weights, None, legendre.get("tanh"), "bregman",
+                          head_weight=rng.normal(size=(10, 64)) / 8)
+box = make_box(net, (-0.9, 0.9))
+times = {"import": imported}
+for run in ("first", "warm"):
+    start = time.perf_counter()
+    upper_bounds(net, box)
+    times[run + " upper"] = time.perf_counter() - start
+    count = len(compiles)
+    start = time.perf_counter()
+    lower_bounds(net, box, restarts=16, steps=150)
+    times[run + " lower"] = time.perf_counter() - start
+    times[run + " lower compilations"] = len(compiles) - count
+    times[run + " lower compile seconds"] = sum(compiles[count:])
+print(repr(times))
+"""
+
+
+def cold_start() -> dict[str, float]:
+    """A Bregman tanh 4×64 network in a fresh process: the import, the first and a warm upper
+    and lower bound, and the XLA compilations of the lower bound."""
+    import ast
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True
+    )
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+
+
+def scale(width: int, depth: int, restarts: int, steps: int) -> dict[str, Any]:
     out: dict[str, Any] = {"width": width, "depth": depth}
     for version in ("standard", "bregman"):
-        import bregmalib.legendre as legendre
-
-        net = network_from_arrays(weights, biases, legendre.get("tanh"), version, head_weight=head)
+        net = _random_network(version, width, depth)
         box = make_box(net)
-        methods = (norm_product, eclipse_fast) if version == "standard" else (telescoping,)
-        for method in methods:
-            method(net, box)  # warm-up (compilation, caches)
-            bound = method(net, box)
-            out[f"{version}_{bound.method}"] = bound.value
-            out[f"{version}_{bound.method}_seconds"] = bound.seconds
-    net32 = network_from_arrays(
-        weights, biases, legendre.get("tanh"), "standard", head_weight=head, dtype=jnp.float32
-    )
+        methods = ["norm-product", "eclipse-fast"] if version == "standard" else ["telescoping"]
+        upper_bounds(net, box, methods=methods)  # warm-up (compilation, caches)
+        for name, bound in upper_bounds(net, box, methods=methods).items():
+            out[f"{version}_{name}"] = bound.value
+            out[f"{version}_{name}_seconds"] = bound.seconds
+    net32 = _random_network("standard", width, depth, dtype=jnp.float32)
     box = make_box(net32)
     ascend_jacobian(net32, box, restarts=restarts, steps=steps)  # compilation
     found = ascend_jacobian(net32, box, restarts=restarts, steps=steps, key=jax.random.key(5))
@@ -154,47 +268,69 @@ def _median(values: list[float]) -> float:
     return float(np.median(values)) if values else float("nan")
 
 
-def markdown(rows: list[dict], scaled: dict[str, Any]) -> str:
+def _summary(rows: list[dict]) -> list[str]:
+    lines = [
+        "| version | domain | median ratio | worst ratio (model) | median product ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for version in ("standard", "euclidean", "bregman"):
+        for domain in ("global", "data box"):
+            sel = [r for r in rows if r["version"] == version and r["domain"] == domain]
+            if not sel:
+                continue
+            worst = max(sel, key=lambda r: r["ratio"])
+            lines.append(
+                f"| {version} | {domain} | {_median([r['ratio'] for r in sel]):.3g} | "
+                f"{worst['ratio']:.3g} ({worst['activation']} {worst['depth']}×"
+                f"{worst['width']}) | {_median([r['baseline_ratio'] for r in sel]):.3g} |"
+            )
+    return lines
+
+
+def markdown(
+    rows: list[dict],
+    peers: list[dict],
+    profiles: dict[str, list[tuple[str, float]]],
+    cold: dict[str, float],
+    scaled: dict[str, Any],
+) -> str:
     lines = [
         "| activation | version | depth×width | acc. | domain | lower | best upper (method) | "
-        "ratio | product ratio |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "ratio | product ratio | eclipse-nn Fast |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        peer = f"{r['eclipse_fast']:.4g}" if "eclipse_fast" in r else ""
         lines.append(
             f"| {r['activation']} | {r['version']} | {r['depth']}×{r['width']} | "
             f"{r['test_accuracy']:.3f} | {r['domain']} | {r['lower']:.4g} | "
-            f"{r['upper']:.4g} ({r['method']}) | {r['ratio']:.3g} | {r['baseline_ratio']:.3g} |"
+            f"{r['upper']:.4g} ({r['method']}) | {r['ratio']:.3g} | {r['baseline_ratio']:.3g} | "
+            f"{peer} |"
         )
+    lines += ["", *_summary(rows), ""]
     lines += [
+        "ECLipsE-Fast side by side (random tanh networks, interleaved, medians, one BLAS thread):",
         "",
-        "| version | domain | median ratio (best) | median ratio (product of norms) |",
-        "|---|---|---|---|",
+        "| width×depth | ours | eclipse-nn 0.1.7 | our time | their time | speed-up | "
+        "recursion alone (floor) |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for version in ("standard", "bregman"):
-        for domain in ("global", "data box"):
-            sel = [r for r in rows if r["version"] == version and r["domain"] == domain]
-            lines.append(
-                f"| {version} | {domain} | {_median([r['ratio'] for r in sel]):.3g} | "
-                f"{_median([r['baseline_ratio'] for r in sel]):.3g} |"
-            )
-    peers = [r for r in rows if "eclipse_fast" in r]
-    if peers:
+    for r in peers:
+        lines.append(
+            f"| {r['width']}×{r['depth']} | {r['ours']:.10g} | {r['peer']:.10g} | "
+            f"{r['ours_seconds'] * 1e3:.1f} ms | {r['peer_seconds'] * 1e3:.1f} ms | "
+            f"{r['speedup']:.2f}× | {r['floor_seconds'] * 1e3:.1f} ms |"
+        )
+    for name, shares in profiles.items():
         lines += [
             "",
-            "| model | ours (best) | ours ECLipsE-Fast | eclipse-nn ECLipsE-Fast "
-            "| eclipse-nn ECLipsE | our / their Fast time |",
-            "|---|---|---|---|---|---|",
+            f"Profile of our ECLipsE-Fast at {name} (own time): "
+            + ", ".join(f"{function} {share:.0%}" for function, share in shares),
         ]
-        for r in peers:
-            ours_ms = r["our_eclipse_fast_seconds"] * 1e3
-            theirs_ms = r["eclipse_fast_seconds"] * 1e3
-            lines.append(
-                f"| {r['activation']} {r['depth']}×{r['width']} | {r['upper']:.4g} | "
-                f"{r['uppers']['eclipse-fast']:.4g} | {r['eclipse_fast']:.4g} | "
-                f"{r['eclipse']:.4g} | {ours_ms:.2f} ms / {theirs_ms:.2f} ms |"
-            )
     lines += [
+        "",
+        "Fresh process, Bregman tanh 4×64 on a box (seconds): "
+        + ", ".join(f"{k} {v:.3g}" for k, v in cold.items()),
         "",
         f"Scale ({scaled['width']}×{scaled['depth']}, tanh): "
         + ", ".join(f"{k} {v:.3g}" for k, v in scaled.items() if k.endswith("seconds")),
@@ -204,22 +340,23 @@ def markdown(rows: list[dict], scaled: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="two small models, short ascent")
+    parser.add_argument("--quick", action="store_true", help="four small models, short ascent")
     args = parser.parse_args()
+    activations = ("sigmoid", "tanh", "atan", "softplus")
+    versions = ("bregman", "standard", "euclidean")
     if args.quick:
-        models = [(a, v, 2, 64) for a in ("sigmoid", "atan") for v in ("bregman", "standard")]
-        epochs, restarts, steps = 3, 8, 60
-        scale_args = (256, 6, 16, 20)
+        models = [(a, v, 2, 64) for a in ("sigmoid", "tanh") for v in ("bregman", "standard")]
+        epochs, restarts, steps = 5, 8, 60
+        peer_args, scale_args = ((64, 256), 6, 3), (256, 6, 16, 20)
     else:
-        models = [
-            (a, v, d, w)
-            for a in ("sigmoid", "tanh", "atan")
-            for v in ("bregman", "standard")
-            for d, w in ((2, 64), (4, 64), (6, 128))
-        ]
-        epochs, restarts, steps = 15, 16, 150
-        scale_args = (1024, 20, 64, 30)
+        sizes = ((2, 64), (4, 64), (6, 128))
+        models = [(a, v, d, w) for a in activations for v in versions for d, w in sizes]
+        epochs, restarts, steps = 30, 16, 150
+        peer_args, scale_args = ((64, 256, 1024), 20, 5), (1024, 20, 64, 30)
     start = time.perf_counter()
+    cold = cold_start()
+    peers = peer_speed(*peer_args)
+    profiles = {f"{w}×{peer_args[1]}": profile(w, peer_args[1]) for w in peer_args[0][::2]}
     rows = tightness(models, epochs, restarts, steps)
     scaled = scale(*scale_args)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -231,13 +368,20 @@ def main() -> None:
         "load": os.getloadavg(),
         "note": "timings taken on a shared 2-core machine under load from other jobs; "
         "BLAS (OpenBLAS, torch) limited to one thread on both sides",
-        "training": {"epochs": epochs, "dataset": "digits"},
+        "training": {"epochs": epochs, "dataset": "digits", "learning_rate": 2e-3},
         "ascent": {"restarts": restarts, "steps": steps},
     }
     name = "lipschitz_quick" if args.quick else "lipschitz"
-    payload = {"meta": meta, "tightness": rows, "scale": scaled}
+    payload = {
+        "meta": meta,
+        "tightness": rows,
+        "peers": peers,
+        "profiles": profiles,
+        "cold_start": cold,
+        "scale": scaled,
+    }
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float))
-    table = markdown(rows, scaled)
+    table = markdown(rows, peers, profiles, cold, scaled)
     (RESULTS / f"{name}.md").write_text(table + "\n")
     print(table)
 

@@ -8,8 +8,11 @@ float64 and rounded outwards by `bregmalib._certified`, whatever the network's d
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from typing import Any
 
+import jax
 import numpy as np
 from jax.typing import ArrayLike
 
@@ -83,11 +86,18 @@ def coordinate_box(net: Network, box: Box) -> tuple[np.ndarray, np.ndarray]:
     return dual_of(net.pair, box.lower), dual_of(net.pair, box.upper)
 
 
+@functools.lru_cache(maxsize=256)
+def compiled(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``function`` (σ, σ′ or σ⁻¹ of a pair) under ``jax.jit``: one compilation per shape
+    instead of one per primitive operation on a first call."""
+    return jax.jit(function)
+
+
 def dual_of(pair: LegendrePair, x: np.ndarray) -> np.ndarray:
     """σ⁻¹(x) elementwise on the closed interval, the ends of I (and beyond) mapped to the ends
     of the dual domain D."""
     x = as_float64(x)
-    values = evaluate(pair.inverse, x)
+    values = evaluate(compiled(pair.inverse), x)
     values = np.where(x <= pair.lower, pair.dual_lower, values)
     return np.where(x >= pair.upper, pair.dual_upper, values)
 
@@ -116,11 +126,12 @@ def slope_range(pair: LegendrePair, lo: ArrayLike, hi: ArrayLike) -> tuple[np.nd
 
     def at(e: np.ndarray) -> np.ndarray:
         finite = np.isfinite(e)
-        inner = evaluate(pair.derivative, np.where(finite, e, 0.0))
+        inner = evaluate(compiled(pair.derivative), np.where(finite, e, 0.0))
         return np.where(finite, inner, np.where(e == peak, lip, 0.0))
 
-    top = enclose(at(np.clip(peak, lo, hi)))[1]
-    bottom = enclose(np.minimum(at(lo), at(hi)))[0]
+    at_peak, at_lo, at_hi = at(np.stack(np.broadcast_arrays(np.clip(peak, lo, hi), lo, hi)))
+    top = enclose(at_peak)[1]
+    bottom = enclose(np.minimum(at_lo, at_hi))[0]
     top = np.minimum(top, lip) if np.isfinite(lip) else top
     bottom = np.maximum(bottom, 0.0)
     if not pair.legendre:
@@ -154,8 +165,9 @@ def _sigma_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """σ([lo, hi]) for increasing σ, rounded outwards and kept in the closure of I."""
     c = pair
-    out_lo = enclose(evaluate(pair.sigma, np.where(np.isfinite(lo), lo, 0.0)), 1.0)[0]
-    out_hi = enclose(evaluate(pair.sigma, np.where(np.isfinite(hi), hi, 0.0)), 1.0)[1]
+    both = np.stack(np.broadcast_arrays(lo, hi))
+    sigma_lo, sigma_hi = evaluate(compiled(pair.sigma), np.where(np.isfinite(both), both, 0.0))
+    out_lo, out_hi = enclose(sigma_lo, 1.0)[0], enclose(sigma_hi, 1.0)[1]
     out_lo = np.where(lo == -np.inf, c.lower, np.where(lo == np.inf, c.upper, out_lo))
     out_hi = np.where(hi == np.inf, c.upper, np.where(hi == -np.inf, c.lower, out_hi))
     if not pair.legendre:
@@ -201,7 +213,7 @@ def propagate_intervals(net: Network, box: Box) -> list[LayerIntervals]:
             pre = shift
             base = pre
         slope = slope_range(pair, *pre)
-        base_slope = slope_range(pair, *base)
+        base_slope = slope if base is pre else slope_range(pair, *base)
         out = _sigma_interval(pair, *pre)
         layers.append(LayerIntervals(base, pre, shift, slope, base_slope, out))
         x_lo, x_hi = out

@@ -19,14 +19,13 @@ from bregmalib._certified import (
     add_up,
     affine_interval,
     as_float64,
-    enclose,
     mul_up,
     round_up,
     spectral_norm_upper,
 )
 from bregmalib.lipschitz._domain import Box, make_box
+from bregmalib.lipschitz._slope import slope_ratio_bound
 from bregmalib.nn import Layer, Network, NetworkLike, as_network
-from bregmalib.symbolic import slope_ratio
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,8 +89,8 @@ def layer_lipschitz_bound(
     weight = as_float64(single.weight)
     low, high = affine_interval(weight, single.bias, domain.lower, domain.upper)
     delta = np.maximum(np.abs(low), np.abs(high))
-    ratio = slope_ratio(pair)
-    max_r = float(enclose(np.max(ratio.numpy(delta)))[1])
+    ratio = slope_ratio_bound(pair)
+    max_r = float(np.max(ratio(delta)))
     norm_v = 1.0 if single.mixing is None else spectral_norm_upper(single.mixing)
     norm_w = spectral_norm_upper(weight)
     lip = float(round_up(pair.lipschitz))
@@ -100,8 +99,7 @@ def layer_lipschitz_bound(
         f"x in the box [lo, hi] inside the closure of I^n, I = ({pair.lower:g}, {pair.upper:g})",
         "V = I" if single.mixing is None else "V row-stochastic, so Vx stays in I^n",
         "Delta_i = sup over the box of |(Wx+b)_i| by interval arithmetic",
-        f"R_sigma by bregmalib.symbolic.slope_ratio ({'exact' if ratio.exact else 'upper bound'}, "
-        f"{ratio.status}); L_sigma = {pair.lipschitz:g}",
+        f"{ratio.note}; L_sigma = {pair.lipschitz:g}",
         f"l2 norms; {ROUNDING_ASSUMPTION}",
     )
     return LayerBound(

@@ -37,10 +37,16 @@ DENSE_WIDTH = 256
 #: half-widths of the nested boxes (in ascent coordinates) searched on unbounded domains; the
 #: widest reaches the tails where the slope ratios of a Bregman layer approach R_σ(Δ)
 NESTED_SCALES = (2.0, 6.0, 30.0)
-#: the Adam step in a nested box, as a fraction of its width (a step of 0.05 in coordinates
-#: normalised to [0, 1], so that a wide box is crossed in tens of steps)
-NESTED_STEP = 0.05
 _TINY = 1e-300
+#: the stand-in for ±∞ along an infinite side of the coordinate box (dual coordinates of inputs
+#: at the ends of I): beyond every shift of a trained network, so that each slope ratio
+#: σ′(u + δ)/σ′(u) there is its limit as u → ±∞, the edge value the supremum often is
+FAR = 1000.0
+#: coordinates tried at each sweep of the corner search, and sweeps
+CORNER_MOVES = 16
+CORNER_SWEEPS = 12
+#: power-iteration steps of ‖J(x)‖ beyond `DENSE_WIDTH`
+POWER_STEPS = 60
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +68,6 @@ def _mask(net: Network, columns: Any, dtype: Any) -> Array:
     return jnp.asarray(columns, dtype)
 
 
-@eqx.filter_jit
 def _dense_norms(net: Network, points: Array, columns: Array) -> Array:
     def one(t: Array) -> Array:
         return jnp.linalg.norm(network_jacobian(net, t, columns=columns), ord=2)
@@ -70,20 +75,40 @@ def _dense_norms(net: Network, points: Array, columns: Array) -> Array:
     return jax.lax.map(one, points, batch_size=16)
 
 
-@eqx.filter_jit
-def _power_norms(
-    net: Network, points: Array, start: Array, columns: Array, iterations: int
+def _power_gain(
+    net: Network, t: Array, v: Array, columns: Array, iterations: int
+) -> tuple[Array, Array]:
+    """‖J(x)v‖ after ``iterations`` steps of power iteration on JᵀJ from v, and the final unit
+    v: a lower bound of ‖J(x)‖ (−inf where it is not finite)."""
+
+    def body(v: Array, _: None) -> tuple[Array, None]:
+        w = jacobian_vector_product(net, t, v, columns=columns)
+        v = vector_jacobian_product(net, t, w, columns=columns)
+        return v / (jnp.linalg.norm(v) + _TINY), None
+
+    v, _ = jax.lax.scan(body, v / (jnp.linalg.norm(v) + _TINY), None, length=iterations)
+    gain = jnp.linalg.norm(jacobian_vector_product(net, t, v, columns=columns))
+    return jnp.where(jnp.isfinite(gain), gain, -jnp.inf), v
+
+
+def _norms(
+    net: Network, points: Array, columns: Array, key: Array, iterations: int = POWER_STEPS
 ) -> Array:
-    def one(t: Array, v: Array) -> Array:
-        def body(v: Array, _: None) -> tuple[Array, None]:
-            w = jacobian_vector_product(net, t, v, columns=columns)
-            v = vector_jacobian_product(net, t, w, columns=columns)
-            return v / (jnp.linalg.norm(v) + _TINY), None
+    """‖J(x)‖₂ at each row of ``points`` (−inf where not finite): exact (SVD) when every width
+    is at most `DENSE_WIDTH`, else ``iterations`` steps of power iteration (a lower bound)."""
+    if max(*net.widths, net.output_dim) <= DENSE_WIDTH:
+        norms = _dense_norms(net, points, columns)
+    else:
+        start = jax.random.normal(key, points.shape, points.dtype)
+        norms = jax.vmap(lambda t, v: _power_gain(net, t, v, columns, iterations)[0])(points, start)
+    return jnp.where(jnp.isfinite(norms), norms, -jnp.inf)
 
-        v, _ = jax.lax.scan(body, v / jnp.linalg.norm(v), None, length=iterations)
-        return jnp.linalg.norm(jacobian_vector_product(net, t, v, columns=columns))
 
-    return jax.vmap(one)(points, start)
+@eqx.filter_jit
+def _jitted_norms(
+    net: Network, points: Array, columns: Array, key: Array, iterations: int
+) -> Array:
+    return _norms(net, points, columns, key, iterations)
 
 
 def jacobian_norms(
@@ -91,18 +116,15 @@ def jacobian_norms(
     points: Array,
     *,
     columns: Any = None,
-    iterations: int = 60,
+    iterations: int = POWER_STEPS,
     key: Array | None = None,
 ) -> Array:
     """‖J(x)‖₂ at a batch of ascent coordinates (n_points, n): exact (SVD) when every width is at
-    most 256, else power iteration on JᵀJ (each value ‖J(x)v‖, ‖v‖ = 1, is a lower bound)."""
+    most 256, else power iteration on JᵀJ (each value ‖J(x)v‖, ‖v‖ = 1, is a lower bound);
+    −inf where the value is not finite."""
     points = jnp.atleast_2d(jnp.asarray(points, net.head_weight.dtype))
-    mask = _mask(net, columns, points.dtype)
-    if max(*net.widths, net.output_dim) <= DENSE_WIDTH:
-        return _dense_norms(net, points, mask)
     key = jax.random.key(0) if key is None else key
-    start = jax.random.normal(key, points.shape, points.dtype)
-    return _power_norms(net, points, start, mask, iterations)
+    return _jitted_norms(net, points, _mask(net, columns, points.dtype), key, iterations)
 
 
 # ----- sharding
@@ -110,12 +132,14 @@ def jacobian_norms(
 
 def shard_restarts(batch: Array) -> Array:
     """Place a batch of restarts across all devices along its first axis (no-op on one device or
-    when the batch does not divide evenly)."""
+    when the batch does not divide evenly); inside ``jit`` a sharding constraint."""
     devices = jax.devices()
     if len(devices) == 1 or batch.shape[0] % len(devices):
         return batch
-    mesh = Mesh(np.array(devices), ("restarts",))
-    return jax.device_put(batch, NamedSharding(mesh, PartitionSpec("restarts")))
+    sharding = NamedSharding(Mesh(np.array(devices), ("restarts",)), PartitionSpec("restarts"))
+    if isinstance(batch, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(batch, sharding)
+    return jax.device_put(batch, sharding)
 
 
 # ----- starting points
@@ -124,28 +148,34 @@ def shard_restarts(batch: Array) -> Array:
 def starting_points(
     net: Network, box: Box, restarts: int, key: Array, *, scale: float = 3.0
 ) -> Array:
-    """Ascent coordinates: uniform inside the finite part of the coordinate box, normal with
-    standard deviation ``scale``·(1/4, 1, 2) (cycling over restarts) along infinite sides, and
-    for one restart in four a random corner (at ±4·scale along infinite sides, where the edge
-    limits of Bregman networks live)."""
+    """`coordinate_starts` in the coordinate box of ``box``."""
     lo, hi = coordinate_box(net, box)
     dtype = net.head_weight.dtype
+    return coordinate_starts(jnp.asarray(lo, dtype), jnp.asarray(hi, dtype), restarts, key, scale)
+
+
+def coordinate_starts(lo: Array, hi: Array, restarts: int, key: Array, scale: float = 3.0) -> Array:
+    """Ascent coordinates in [lo, hi]: uniform inside the finite part, normal with standard
+    deviation ``scale``·(1/4, 1, 2) (cycling over restarts) along infinite sides, and for one
+    restart in four a random corner (at ±4·``scale`` along infinite sides)."""
     k1, k2, k3 = jax.random.split(key, 3)
-    shape = (restarts, net.input_dim)
-    uniform = jax.random.uniform(k1, shape, dtype)
-    spread = jnp.asarray([0.25, 1.0, 2.0], dtype)[jnp.arange(restarts) % 3][:, None]
-    normal = scale * spread * jax.random.normal(k2, shape, dtype)
-    finite = np.isfinite(lo) & np.isfinite(hi)
-    lo_f, hi_f = np.where(finite, lo, 0.0), np.where(finite, hi, 1.0)
+    shape = (restarts, lo.shape[0])
+    uniform = jax.random.uniform(k1, shape, lo.dtype)
+    spread = jnp.asarray([0.25, 1.0, 2.0], lo.dtype)[jnp.arange(restarts) % 3][:, None]
+    normal = scale * spread * jax.random.normal(k2, shape, lo.dtype)
+    finite = jnp.isfinite(lo) & jnp.isfinite(hi)
+    lo_f, hi_f = jnp.where(finite, lo, 0.0), jnp.where(finite, hi, 1.0)
     inner = jnp.where(finite, lo_f + (hi_f - lo_f) * uniform, normal)
     corner_bits = jax.random.bernoulli(k3, 0.5, shape)
-    far = 4.0 * scale
-    corner = jnp.where(
-        corner_bits, jnp.where(np.isfinite(hi), hi, far), jnp.where(np.isfinite(lo), lo, -far)
-    )
+    low_end, high_end = corner_ends(lo, hi, 4.0 * scale)
+    corner = jnp.where(corner_bits, high_end, low_end)
     is_corner = (jnp.arange(restarts) % 4 == 3)[:, None]
-    points = jnp.where(is_corner, corner, inner)
-    return jnp.clip(points, lo, hi).astype(dtype)
+    return jnp.clip(jnp.where(is_corner, corner, inner), lo, hi)
+
+
+def corner_ends(lo: Array, hi: Array, far: float = FAR) -> tuple[Array, Array]:
+    """The ends of the coordinate box [lo, hi], with ±``far`` along infinite sides."""
+    return jnp.where(jnp.isfinite(lo), lo, -far), jnp.where(jnp.isfinite(hi), hi, far)
 
 
 # ----- ascent
@@ -163,7 +193,6 @@ def _log_quotient(net: Network, t: Array, s: Array, columns: Array) -> Array:
     return 0.5 * (jnp.log(jnp.sum(difference**2) + _TINY) - jnp.log(jnp.sum(step**2) + _TINY))
 
 
-@eqx.filter_jit
 def _ascend(
     net: Network,
     objective: Any,
@@ -174,6 +203,8 @@ def _ascend(
     steps: int,
     learning_rate: Array,
 ) -> tuple[Array, Array, Array]:
+    """Projected Adam ascent of ``objective(net, a, b, columns)`` from each row pair (a, b),
+    (a, b) kept in the boxes ``bounds``; the best (value, a, b) met along each path."""
     optimiser = optax.adam(learning_rate)
     lo1, hi1, lo2, hi2 = bounds
 
@@ -204,6 +235,88 @@ def _ascend(
     return jax.vmap(single)(first, second)
 
 
+def _power_step(net: Network, t: Array, v: Array, columns: Array) -> tuple[Array, Array]:
+    """‖J(x)v‖ (−inf where not finite) and the next power-iteration direction JᵀJv/‖JᵀJv‖."""
+    jv = jacobian_vector_product(net, t, v, columns=columns)
+    back = vector_jacobian_product(net, t, jv, columns=columns)
+    gain = jnp.linalg.norm(jv)
+    return jnp.where(jnp.isfinite(gain), gain, -jnp.inf), back / (jnp.linalg.norm(back) + _TINY)
+
+
+def _corner_search(
+    net: Network,
+    points: Array,
+    directions: Array,
+    ends: tuple[Array, Array],
+    columns: Array,
+    key: Array,
+) -> Array:
+    """Greedy search over the ends of the coordinate box from each point: each of
+    `CORNER_SWEEPS` sweeps tries `CORNER_MOVES` cyclically consecutive coordinates from a
+    random one, each set to either end (``ends``,
+    ±`FAR` standing in for ±∞) and keeps the best of the current point, the best single move and
+    all improving moves at once, scored by ‖J(x)v‖ with v the power-iteration direction carried
+    along. Gradients vanish where inputs saturate, so ascent alone rarely gets there."""
+    lo_end, hi_end = ends
+    n = points.shape[1]
+    moves = min(n, CORNER_MOVES)
+
+    def sweep(carry: tuple[Array, Array, Array], offset: Array) -> tuple[Any, None]:
+        t, v, value = carry
+        index = (offset + jnp.arange(moves)) % n
+        targets = jnp.concatenate([lo_end[index], hi_end[index]])
+        hits = jnp.tile(index, 2)[:, None] == jnp.arange(n)[None, :]
+        tried = jnp.where(hits, targets[:, None], t[None, :])
+        values, vs = jax.vmap(lambda s: _power_step(net, s, v, columns))(tried)
+        upward = values[moves:] >= values[:moves]
+        gains = jnp.maximum(values[:moves], values[moves:])
+        chosen = jnp.where(upward, hi_end[index], lo_end[index])
+        moved = jnp.zeros(n, bool).at[index].set(gains > value)
+        combined = jnp.where(moved, jnp.zeros(n, t.dtype).at[index].set(chosen), t)
+        combined_value, combined_v = _power_step(net, combined, v, columns)
+        i = jnp.argmax(values)
+        options = jnp.stack([value, values[i], combined_value])
+        j = jnp.argmax(options)
+        t = jnp.stack([t, tried[i], combined])[j]
+        v = jnp.stack([v, vs[i], combined_v])[j]
+        return (t, v, options[j]), None
+
+    def single(t: Array, v: Array, offsets: Array) -> Array:
+        value, v = _power_step(net, t, v / (jnp.linalg.norm(v) + _TINY), columns)
+        (t, _, _), _ = jax.lax.scan(sweep, (t, v, value), offsets)
+        return t
+
+    offsets = jax.random.randint(key, (points.shape[0], CORNER_SWEEPS), 0, n)
+    return jax.vmap(single)(points, directions, offsets)
+
+
+@eqx.filter_jit
+def _jacobian_search(
+    net: Network,
+    lo: Array,
+    hi: Array,
+    columns: Array,
+    key: Array,
+    restarts: int,
+    steps: int,
+    learning_rate: Array,
+) -> tuple[Array, Array]:
+    """Candidates of the Jacobian ascent in [lo, hi] (ascent coordinates): the starts, the best
+    points of the ascent and the corner search from them; their primal inputs and ‖J‖ there."""
+    k1, k2, k3, k4 = jax.random.split(key, 4)
+    points = shard_restarts(coordinate_starts(lo, hi, restarts, k1))
+    directions = shard_restarts(jax.random.normal(k2, points.shape, points.dtype))
+    inf = jnp.full_like(lo, jnp.inf)
+    bounds = (lo, hi, -inf, inf)
+    _, best_t, best_v = _ascend(
+        net, _log_gain, points, directions, bounds, columns, steps, learning_rate
+    )
+    cornered = _corner_search(net, best_t, best_v, corner_ends(lo, hi), columns, k3)
+    candidates = jnp.concatenate([best_t, cornered, points])
+    inputs = jax.vmap(lambda t: input_from_coordinates(net, t))(candidates)
+    return inputs, _norms(net, candidates, columns, k4)
+
+
 def ascend_jacobian(
     net: Network,
     box: Box,
@@ -214,48 +327,82 @@ def ascend_jacobian(
     columns: Any = None,
     key: Array | None = None,
 ) -> LowerBound:
-    """Multi-start Adam ascent of log‖J(x)v‖/‖v‖ over (x, v), x in the box in ascent coordinates;
-    the value is the exact (or power-iteration) ‖J‖ at the best point found."""
+    """Multi-start Adam ascent of log‖J(x)v‖/‖v‖ over (x, v), x in the box in ascent coordinates,
+    then a greedy search over the box's ends (`_corner_search`: at ±`FAR` along infinite sides,
+    where the slope ratios of a Bregman network take their limits as u → ±∞); the value is the
+    exact (or power-iteration) ‖J‖ at the best point found."""
+    lo, hi = coordinate_box(net, box)
+    return _coordinate_ascent(
+        net,
+        lo,
+        hi,
+        restarts=restarts,
+        steps=steps,
+        learning_rate=learning_rate,
+        columns=columns,
+        key=key,
+    )
+
+
+def _coordinate_ascent(
+    net: Network,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    restarts: int,
+    steps: int,
+    learning_rate: float,
+    columns: Any,
+    key: Array | None,
+) -> LowerBound:
     start_time = time.perf_counter()
     key = jax.random.key(0) if key is None else key
-    k1, k2 = jax.random.split(key)
-    lo, hi = coordinate_box(net, box)
     dtype = net.head_weight.dtype
-    mask = _mask(net, columns, dtype)
-    points = shard_restarts(starting_points(net, box, restarts, k1))
-    directions = shard_restarts(jax.random.normal(k2, points.shape, dtype))
-    inf = jnp.full(net.input_dim, jnp.inf, dtype)
-    bounds = (jnp.asarray(lo, dtype), jnp.asarray(hi, dtype), -inf, inf)
-    rate = jnp.asarray(learning_rate, dtype)
-    _, best_t, _ = _ascend(net, _log_gain, points, directions, bounds, mask, steps, rate)
-    candidates = jnp.concatenate([best_t, points])
-    edges = edge_points(best_t, lo, hi, jax.random.fold_in(key, 1))
-    candidates = jnp.concatenate([candidates, edges])
-    norms = np.concatenate(
-        [
-            np.asarray(jacobian_norms(net, c, columns=columns), np.float64)
-            for c in (candidates[: 2 * restarts], candidates[2 * restarts :])
-        ]
+    inputs, found = _jacobian_search(
+        net,
+        jnp.asarray(lo, dtype),
+        jnp.asarray(hi, dtype),
+        _mask(net, columns, dtype),
+        key,
+        restarts,
+        steps,
+        jnp.asarray(learning_rate, dtype),
     )
-    norms = np.where(np.isfinite(norms), norms, -np.inf)
+    norms = np.asarray(found, np.float64)
     i = int(np.argmax(norms))
-    point = np.asarray(input_from_coordinates(net, candidates[i]))
+    point = np.asarray(inputs[i], np.float64)
     return LowerBound(float(norms[i]), "jacobian-ascent", point, time.perf_counter() - start_time)
 
 
-def edge_points(
-    points: Array, lo: np.ndarray, hi: np.ndarray, key: Array, far: float = 40.0
-) -> Array:
-    """Two variants of each point with a random third of its coordinates pushed to an end of the
-    coordinate box (to ±``far`` along infinite sides): the slope ratios σ′(u+δ)/σ′(u) of a Bregman
-    network approach their suprema R_σ(Δ) there (as limits |u| → ∞) and gradient ascent stalls."""
+@eqx.filter_jit
+def _pair_search(
+    net: Network,
+    lo: Array,
+    hi: Array,
+    columns: Array,
+    key: Array,
+    restarts: int,
+    steps: int,
+    learning_rate: Array,
+) -> tuple[Array, Array, Array, Array]:
+    """Pair ascent in [lo, hi]: the best pairs' inputs x, y and outputs f(x), f(y)."""
     k1, k2 = jax.random.split(key)
-    doubled = jnp.concatenate([points, points])
-    pushed = jax.random.bernoulli(k1, 1 / 3, doubled.shape)
-    upward = jax.random.bernoulli(k2, 0.5, doubled.shape)
-    top = jnp.where(np.isfinite(hi), hi, far).astype(points.dtype)
-    bottom = jnp.where(np.isfinite(lo), lo, -far).astype(points.dtype)
-    return jnp.where(pushed, jnp.where(upward, top, bottom), doubled)
+    first = coordinate_starts(lo, hi, restarts, k1)
+    second = jnp.clip(first + 0.5 * jax.random.normal(k2, first.shape, first.dtype), lo, hi)
+    _, a, b = _ascend(
+        net,
+        _log_quotient,
+        shard_restarts(first),
+        shard_restarts(second),
+        (lo, hi, lo, hi),
+        columns,
+        steps,
+        learning_rate,
+    )
+    b = jnp.where(columns > 0, b, a)
+    inputs = jax.vmap(lambda t: input_from_coordinates(net, t))
+    outputs = jax.vmap(lambda t: network_output(net, t))
+    return inputs(a), inputs(b), outputs(a), outputs(b)
 
 
 def ascend_pairs(
@@ -269,39 +416,32 @@ def ascend_pairs(
     key: Array | None = None,
 ) -> LowerBound:
     """Multi-start Adam ascent of ‖f(x) − f(y)‖/‖x − y‖ over pairs in the box (ascent
-    coordinates); the value is the best quotient, evaluated again in float64 arithmetic."""
+    coordinates); the value is the best quotient, its norms taken in float64."""
     start_time = time.perf_counter()
     key = jax.random.key(1) if key is None else key
-    k1, k2 = jax.random.split(key)
     lo, hi = coordinate_box(net, box)
     dtype = net.head_weight.dtype
-    mask = _mask(net, columns, dtype)
-    first = starting_points(net, box, restarts, k1)
-    second = jnp.clip(first + 0.5 * jax.random.normal(k2, first.shape, dtype), lo, hi)
-    lo_a, hi_a = jnp.asarray(lo, dtype), jnp.asarray(hi, dtype)
-    _, a, b = _ascend(
-        net,
-        _log_quotient,
-        shard_restarts(first),
-        shard_restarts(second),
-        (lo_a, hi_a, lo_a, hi_a),
-        mask,
-        steps,
-        jnp.asarray(learning_rate, dtype),
+    x, y, fx, fy = (
+        np.asarray(a, np.float64)
+        for a in _pair_search(
+            net,
+            jnp.asarray(lo, dtype),
+            jnp.asarray(hi, dtype),
+            _mask(net, columns, dtype),
+            key,
+            restarts,
+            steps,
+            jnp.asarray(learning_rate, dtype),
+        )
     )
-    quotients = _quotients(net, a, jnp.where(mask > 0, b, a))
+    quotients = _quotients(x, y, fx, fy)
     i = int(np.argmax(quotients))
-    point = np.asarray(input_from_coordinates(net, a[i]))
-    return LowerBound(float(quotients[i]), "pair-ascent", point, time.perf_counter() - start_time)
+    return LowerBound(float(quotients[i]), "pair-ascent", x[i], time.perf_counter() - start_time)
 
 
-def _quotients(net: Network, a: Array, b: Array) -> np.ndarray:
-    """‖f(x) − f(y)‖/‖x − y‖ for rows of coordinates, −inf where ‖x − y‖ is too small
-    (below 1e-6·max(1, ‖x‖)) for the quotient to be free of rounding noise."""
-    x = np.asarray(jax.vmap(lambda t: input_from_coordinates(net, t))(a), np.float64)
-    y = np.asarray(jax.vmap(lambda t: input_from_coordinates(net, t))(b), np.float64)
-    fx = np.asarray(jax.vmap(lambda t: network_output(net, t))(a), np.float64)
-    fy = np.asarray(jax.vmap(lambda t: network_output(net, t))(b), np.float64)
+def _quotients(x: np.ndarray, y: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
+    """‖f(x) − f(y)‖/‖x − y‖ for rows, −inf where ‖x − y‖ is too small (below
+    1e-6·max(1, ‖x‖)) for the quotient to be free of rounding noise."""
     step = np.linalg.norm(x - y, axis=1)
     enough = step > 1e-6 * np.maximum(1.0, np.linalg.norm(x, axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -318,17 +458,17 @@ def lower_bounds(
     columns: Any = None,
     key: Array | None = None,
 ) -> dict[str, LowerBound]:
-    """Jacobian ascent and pair ascent, by method name, for ``model`` (a `Network`, kept in its
-    dtype, or a model `as_network` converts; a `Layer` is a depth-1 network) on ``domain``
-    (see `make_box`; None: the natural domain); on a domain that is unbounded in ascent
-    coordinates also Jacobian ascent on the nested boxes |t| ≤ s, s in `NESTED_SCALES`, with
-    steps of `NESTED_STEP`·2s (projected ascent sticks to their corners and edges, which
-    unconstrained ascent rarely visits)."""
+    """Jacobian ascent (with its corner search) and pair ascent, by method name, for ``model``
+    (a `Network`, kept in its dtype, or a model `as_network` converts; a `Layer` is a depth-1
+    network) on ``domain`` (see `make_box`; None: the natural domain); on a domain that is
+    unbounded in ascent coordinates also Jacobian ascent on the nested boxes |t| ≤ s, s in
+    `NESTED_SCALES` (projected ascent sticks to their corners and edges, which unconstrained
+    ascent rarely visits)."""
     net = model if isinstance(model, Network) else as_network(model)
     box = make_box(net, domain)
     key = jax.random.key(0) if key is None else key
     k1, k2, k3 = jax.random.split(key, 3)
-    options = dict(restarts=restarts, steps=steps, columns=columns)
+    options: dict[str, Any] = dict(restarts=restarts, steps=steps, columns=columns)
     found = {
         "jacobian-ascent": ascend_jacobian(net, box, key=k1, **options),
         "pair-ascent": ascend_pairs(net, box, key=k2, **options),
@@ -337,14 +477,16 @@ def lower_bounds(
     if np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)):
         return found
     for scale, k in zip(NESTED_SCALES, jax.random.split(k3, len(NESTED_SCALES)), strict=True):
-        t_lo, t_hi = np.maximum(lo, -scale), np.minimum(hi, scale)
-        inner = Box(
-            *(np.asarray(input_from_coordinates(net, jnp.asarray(t))) for t in (t_lo, t_hi))
+        nested = _coordinate_ascent(
+            net,
+            np.maximum(lo, -scale),
+            np.minimum(hi, scale),
+            learning_rate=0.05,
+            key=k,
+            **options,
         )
-        nested = ascend_jacobian(net, inner, key=k, **options)
-        found[f"jacobian-ascent |t|<={scale:g}"] = dataclasses.replace(
-            nested, method=f"jacobian-ascent |t|<={scale:g}"
-        )
+        name = f"jacobian-ascent |t|<={scale:g}"
+        found[name] = dataclasses.replace(nested, method=name)
     return found
 
 
