@@ -41,6 +41,7 @@ from bregmalib._certified import (
     spectral_norm_upper,
 )
 from bregmalib.legendre import LegendrePair
+from bregmalib.lipschitz._slope import slope_ratio_bound
 from bregmalib.nn import (
     Activation,
     Affine,
@@ -52,7 +53,6 @@ from bregmalib.nn import (
     ResidualBlock,
     Stage,
 )
-from bregmalib.symbolic import slope_ratio
 
 
 def _frequency_matrices(kernel: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -197,7 +197,7 @@ def _skip_ratio(block: ResidualBlock, delta: float) -> tuple[float, str]:
         return value, "" if math.isfinite(value) else f"no bound on g′ for g = {block.skip.name}"
     if not math.isfinite(delta):
         return math.inf, "the branch output is unbounded (σ's interval is unbounded)"
-    ratio = float(round_up(slope_ratio(pair).numpy(round_up(delta, 2)), 16))
+    ratio = float(slope_ratio_bound(pair)(delta))
     return ratio, "" if math.isfinite(ratio) else f"R_σ({delta:.3g}) is unbounded"
 
 
