@@ -198,6 +198,14 @@ def _point(point: Mapping[str, float]) -> str:
     return items or "(none)"
 
 
+def _value(x: float, tolerance: float) -> str:
+    """``x`` in LaTeX, or only its size when it is round-off within ``tolerance`` of 0 (so the
+    exported text does not depend on the last bits of a float computation)."""
+    if 0 < abs(x) < tolerance:
+        return rf"|\cdot| < {number(tolerance)}"
+    return number(x)
+
+
 def _numeric(n: NumericOutcome) -> str:
     """One numeric route: what was searched, on which box, how (sample, ascent), what was found."""
     box = ", ".join(
@@ -209,7 +217,7 @@ def _numeric(n: NumericOutcome) -> str:
         f"steps of projected gradient ascent from the worst of them, on {box}{fixed}"
     )
     what = text(n.description) + " " if n.description else ""
-    largest = f"largest value ${number(n.max_violation)}$ at {_point(n.argmax)}"
+    largest = f"largest value ${_value(n.max_violation, n.tolerance)}$ at {_point(n.argmax)}"
     if n.nonfinite is not None:
         verdict = f"\\textbf{{failed}}: a NaN or $\\pm\\infty$ at {_point(n.nonfinite)}; {largest}"
     elif n.kind == "bound":
