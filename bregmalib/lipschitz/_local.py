@@ -32,8 +32,8 @@ The slope ratio σ′(z)/σ′(ũ) of a Bregman layer never appears as a product
 with V = I it cancels exactly in the dual factor (its dependence on (ũ, z) is kept in full);
 with a mixing V only τ = 1/σ′(ũ) is relaxed, on the interval of ũ.
 
-Rounding: the recursions run in float64 under ``jax.jit`` (vmapped over inputs); the norms are
-certified with the slack of `bregmalib._certified.certify_norm` and the final sums and products are rounded
+Rounding: the recursions run in float64 under ``jax.jit`` (vmapped over inputs); the norms get
+the slack of `bregmalib._certified.certify_norm` and the final sums and products are rounded
 up with `bregmalib._certified`; the evaluations of σ′ and 1/σ′ are widened by
 `FUNCTION_ULPS` ulps; the rounding of the exact centre products P_{kj} (relative γₙ of
 |C_k||P|) is not tracked.
@@ -155,9 +155,7 @@ def _slope_deviation(pair: LegendrePair, z0: Array, radius: Array) -> tuple[Arra
     return rho, top * (1 + _FUNCTION_SLACK)
 
 
-def _inverse_slope_deviation(
-    pair: LegendrePair, skip0: Array, lower: Array, upper: Array
-) -> Array:
+def _inverse_slope_deviation(pair: LegendrePair, skip0: Array, lower: Array, upper: Array) -> Array:
     """ρτ ≥ |1/σ′(ũ) − 1/σ′(ũ₀)| for ũ = σ⁻¹(y), y in [lower, upper] (1/σ′ is largest at an end
     of the interval, smallest at the peak of σ′); +∞ where it reaches an end of I."""
     inside = (lower > pair.lower) & (upper < pair.upper)

@@ -49,7 +49,12 @@ def _jacobian_norm(net: Network, x: Array, lip: int) -> Array:
 
 
 def _ascend_one(
-    net: Network, start: Array, region: tuple[Array, ...], dual: int, lip: int, steps: int,
+    net: Network,
+    start: Array,
+    region: tuple[Array, ...],
+    dual: int,
+    lip: int,
+    steps: int,
     key: Array,
 ) -> Array:
     """‖J‖ at the end of one projected ascent run from ``start``."""
