@@ -7,6 +7,9 @@ dual coordinates; for one Bregman layer, `layer_lipschitz_bound`
 (`lower_bounds`): multi-start ascent of ‖J(x)‖ and of difference quotients. `lipschitz_report`
 runs both on a model and returns the ratio; `lipschitz_star` does so per group of inputs;
 `lipsdp` solves LipSDP-Neuron (Fazlyab et al., NeurIPS 2019) with the optional cvxpy.
+Local bounds on ℓ₂/ℓ∞ balls and boxes around inputs (`local_lipschitz`, `box_lipschitz`,
+`region_lipschitz`) propagate bounds through the Jacobian graph with exact centre products
+(after Shi et al., NeurIPS 2022); `local_lower` gives projected-ascent lower bounds on them.
 Every entry point takes a `bregmalib.nn` network (`Network`, `MLP`, `Dense`, or a `Layer` as a
 depth-1 network). The theorems behind the bounds live in the private modules `_theorems` and
 `_layer_theorems`; `bregmalib derive` gathers them.
@@ -15,6 +18,16 @@ depth-1 network). The theorems behind the bounds live in the private modules `_t
 from bregmalib.lipschitz._domain import Box, make_box
 from bregmalib.lipschitz._layer import LayerBound, layer_lipschitz_bound
 from bregmalib.lipschitz._lipsdp import lipsdp
+from bregmalib.lipschitz._local import (
+    LocalBounds,
+    Region,
+    ball_region,
+    box_lipschitz,
+    box_region,
+    local_lipschitz,
+    region_lipschitz,
+)
+from bregmalib.lipschitz._local_lower import region_lower as local_lower
 from bregmalib.lipschitz._lower import LowerBound, best_lower, lower_bounds
 from bregmalib.lipschitz._report import (
     LipschitzReport,
@@ -32,16 +45,24 @@ __all__ = [
     "LayerBound",
     "LipschitzReport",
     "LipschitzStar",
+    "LocalBounds",
     "LowerBound",
+    "Region",
     "UnsoundBoundError",
+    "ball_region",
     "best_bound",
     "best_lower",
+    "box_lipschitz",
+    "box_region",
     "layer_lipschitz_bound",
     "lipschitz_report",
     "lipschitz_star",
     "lipsdp",
+    "local_lipschitz",
+    "local_lower",
     "lower_bounds",
     "make_box",
     "plot_lipschitz_star",
+    "region_lipschitz",
     "upper_bounds",
 ]
