@@ -96,9 +96,9 @@ class LocalBounds:
 
 
 def _check_norm(norm: object) -> LocalNorm:
-    if norm not in ("l2", "linf"):
-        raise ValueError(f"unknown norm {norm!r}; expected 'l2' or 'linf'")
-    return norm  # type: ignore[return-value]
+    if norm == "l2" or norm == "linf":
+        return norm
+    raise ValueError(f"unknown norm {norm!r}; expected 'l2' or 'linf'")
 
 
 def _natural_ends(net: Network) -> tuple[float, float]:

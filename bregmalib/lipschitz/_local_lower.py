@@ -28,10 +28,13 @@ from bregmalib.nn.functional import (
 
 #: the ascent's points stay this fraction of the interval's width inside its ends (σ⁻¹ finite)
 _INSIDE = 1e-9
+#: one region as arrays (centre x₀, scale h, lower, upper)
+Bounds = tuple[Array, Array, Array, Array]
 
 
-def _project(x: Array, center: Array, scale: Array, lower: Array, upper: Array, dual: int) -> Array:
+def _project(x: Array, bounds: Bounds, dual: int) -> Array:
     """A point of {‖(x − x₀)/h‖_p ≤ 1} ∩ [lower, upper]: the ball projection, then clipping."""
+    center, scale, lower, upper = bounds
     v = (x - center) / scale
     if dual == 2:
         v = v / jnp.maximum(1.0, jnp.linalg.norm(v))
@@ -51,7 +54,7 @@ def _jacobian_norm(net: Network, x: Array, lip: int) -> Array:
 def _ascend_one(
     net: Network,
     start: Array,
-    region: tuple[Array, ...],
+    region: Bounds,
     dual: int,
     lip: int,
     steps: int,
@@ -71,7 +74,7 @@ def _ascend_one(
         grads = jax.grad(lambda xv: -gain(*xv))((x, v))
         updates, state = optimizer.update(grads, state)
         x_new, v_new = optax.apply_updates((x, v), updates)
-        return (_project(x_new, *region, dual), v_new, state), None
+        return (_project(x_new, region, dual), v_new, state), None
 
     state = optimizer.init((start, v0))
     (x, _, _), _ = jax.lax.scan(step, (start, v0, state), None, length=steps)
@@ -81,7 +84,7 @@ def _ascend_one(
 @functools.partial(jax.jit, static_argnames=("dual", "lip", "restarts", "steps"))
 def _ascend_batch(
     net: Network,
-    region: tuple[Array, ...],
+    region: Bounds,
     key: Array,
     dual: int,
     lip: int,
@@ -89,10 +92,10 @@ def _ascend_batch(
     steps: int,
 ) -> Array:
     def one(center: Array, scale: Array, lower: Array, upper: Array, key: Array) -> Array:
-        bounds = (center, scale, lower, upper)
+        bounds: Bounds = (center, scale, lower, upper)
         noise = jax.random.uniform(key, (restarts, center.shape[0]), center.dtype, -1.0, 1.0)
         starts = jnp.concatenate(
-            [center[None], jax.vmap(lambda e: _project(center + scale * e, *bounds, dual))(noise)]
+            [center[None], jax.vmap(lambda e: _project(center + scale * e, bounds, dual))(noise)]
         )
         keys = jax.random.split(key, restarts + 1)
         ascend = jax.vmap(lambda s, k: _ascend_one(net, s, bounds, dual, lip, steps, k))
@@ -130,7 +133,12 @@ def region_lower(
     key = jax.random.key(0) if key is None else key
     lower, upper = _inner_ends(net, region)
     center = np.clip(region.center, lower, upper)
-    arrays = tuple(jnp.asarray(a) for a in (center, region.scale, lower, upper))
+    arrays: Bounds = (
+        jnp.asarray(center),
+        jnp.asarray(region.scale),
+        jnp.asarray(lower),
+        jnp.asarray(upper),
+    )
     lip = 2 if norm == "l2" else 1
     values = _ascend_batch(net, arrays, key, region.dual, lip, restarts, steps)
     return np.asarray(values, np.float64)
