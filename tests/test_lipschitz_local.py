@@ -4,6 +4,7 @@ the limit of a small ball, exact on an affine network, +∞ with a reason at an 
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -18,9 +19,12 @@ from bregmalib.lipschitz import (
     box_region,
     local_lipschitz,
     local_lower,
+    margin_lipschitz,
+    margin_radius,
 )
 from bregmalib.nn import network_from_arrays
-from bregmalib.nn.functional import coordinates_from_input, network_jacobian
+from bregmalib.nn.functional import coordinates_from_input, network_jacobian, network_output
+from bregmalib.robust import InputDomain, pgd
 
 PAIRS = {"sigmoid": {}, "tanh": {}, "atan": {}, "softplus": {"beta": 2.0}}
 VERSIONS = ("bregman", "standard", "euclidean")
@@ -114,3 +118,31 @@ def test_refuses_unknown_norms_and_centres_outside_the_domain() -> None:
         local_lipschitz(net, np.zeros((1, net.input_dim)), 0.1, norm="l1")
     with pytest.raises(ValueError, match="domain"):
         local_lipschitz(net, np.full((1, net.input_dim), 2.0), 0.1, domain=(-1.0, 1.0))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_margin_radius_beats_the_sqrt2_radius_and_survives_pgd(version: str) -> None:
+    """r = min(ε, min_j (f_y − f_j)/L_yj) is at least margin/(√2·L) with L the whole network's
+    bound on the same ball, and PGD finds no adversarial example within it."""
+    net = random_network("tanh", version, (4, 8, 8), seed=5, head=3, scale=2.0)
+    x = _centers(net, np.random.default_rng(3), 12)
+    t = jnp.asarray(x) if version == "standard" else net.pair.inverse(jnp.asarray(x))
+    logits = np.asarray(jax.vmap(lambda row: network_output(net, row))(t))
+    labels = np.argmax(logits, axis=1)
+    radius = 0.5
+    margin = np.sort(logits, axis=1)[:, -1] - np.sort(logits, axis=1)[:, -2]
+    ours = margin_radius(net, x, labels, radius)
+    whole = local_lipschitz(net, x, radius).upper
+    assert np.all(ours >= np.minimum(radius, margin / (np.sqrt(2) * whole)))
+    assert np.any(ours > np.minimum(radius, margin / (np.sqrt(2) * whole)) * 1.01)
+    constants = margin_lipschitz(net, x, labels, radius)
+    assert np.all(constants[np.arange(12), labels] < 1e-290)  # the zero row, plus slack
+    domain = InputDomain(float(np.min(x)) - 1.0, float(np.max(x)) + 1.0)
+    if version != "standard":
+        domain = InputDomain(-0.999, 0.999)
+    model = lambda u: network_output(net, coordinates_from_input(net, u))  # noqa: E731
+    attack = pgd(model, jnp.asarray(x), jnp.asarray(labels), 1.0, domain, norm="l2", steps=40)
+    broken = np.asarray(attack.broken)
+    found = np.linalg.norm(np.asarray(attack.x) - x, axis=1)
+    assert broken.any()
+    assert np.all(ours[broken] <= found[broken])

@@ -9,7 +9,8 @@ runs both on a model and returns the ratio; `lipschitz_star` does so per group o
 `lipsdp` solves LipSDP-Neuron (Fazlyab et al., NeurIPS 2019) with the optional cvxpy.
 Local bounds on ℓ₂/ℓ∞ balls and boxes around inputs (`local_lipschitz`, `box_lipschitz`,
 `region_lipschitz`) propagate bounds through the Jacobian graph with exact centre products
-(after Shi et al., NeurIPS 2022); `local_lower` gives projected-ascent lower bounds on them.
+(after Shi et al., NeurIPS 2022); `local_lower` gives projected-ascent lower bounds on them;
+`margin_lipschitz` bounds f_y − f_j per pair of classes and `margin_radius` certifies ℓ₂ radii.
 Every entry point takes a `bregmalib.nn` network (`Network`, `MLP`, `Dense`, or a `Layer` as a
 depth-1 network). The theorems behind the bounds live in the private modules `_theorems` and
 `_layer_theorems`; `bregmalib derive` gathers them.
@@ -29,6 +30,7 @@ from bregmalib.lipschitz._local import (
 )
 from bregmalib.lipschitz._local_lower import region_lower as local_lower
 from bregmalib.lipschitz._lower import LowerBound, best_lower, lower_bounds
+from bregmalib.lipschitz._margin import margin_lipschitz, margin_radius
 from bregmalib.lipschitz._report import (
     LipschitzReport,
     LipschitzStar,
@@ -62,6 +64,8 @@ __all__ = [
     "local_lower",
     "lower_bounds",
     "make_box",
+    "margin_lipschitz",
+    "margin_radius",
     "plot_lipschitz_star",
     "region_lipschitz",
     "upper_bounds",

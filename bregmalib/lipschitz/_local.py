@@ -217,6 +217,20 @@ def _entry_norms(entry: _Entry) -> Array:
     return jnp.stack([slope, tau])
 
 
+def _entry_row_norms(entry: _Entry) -> Array:
+    """`_entry_norms`'s first pair for each row d of the head alone (a scalar map dᵀf):
+    (‖rows of P M diag ρs‖₂, ‖rows of P diag ρτ‖₂·‖V diag s̄‖₂), shape (rows, 2)."""
+    rows = entry.prefix.shape[0]
+    slope = tau = jnp.zeros(rows, entry.prefix.dtype)
+    if entry.weight is not None and entry.rho_slope is not None:
+        slope = _row_norms(entry.weight * entry.rho_slope[None, :], 2)
+    if entry.mixing is not None and entry.rho_tau is not None:
+        tau = _row_norms(entry.prefix * entry.rho_tau[None, :], 2) * _spectral(
+            entry.mixing * entry.slope_top[None, :]
+        )
+    return jnp.stack([slope, tau], axis=1)
+
+
 def _factor(
     net: Network, k: int, z_prev: Array | None, skip: Array, x0: Array
 ) -> tuple[Array, Array | None, Array | None]:
@@ -236,9 +250,10 @@ def _factor(
 
 
 def _propagate(
-    net: Network, x0: Array, scale: Array, lower: Array, upper: Array, dual: int
+    net: Network, head: Array, x0: Array, scale: Array, lower: Array, upper: Array, dual: int
 ) -> dict[str, Any]:
-    """One region: the norms of the ℓ₂ recursion and the ℓ∞ row bound (module docstring)."""
+    """One region: the norms of the ℓ₂ recursion and the ℓ∞ row bound (module docstring), with
+    ``head`` in place of H (the head's rows dᵢ also get their own ℓ₂ bounds of dᵢᵀJ)."""
     pair = net.pair
     trace = primal_trace(net, x0)
     n0 = x0.shape[0]
@@ -265,8 +280,8 @@ def _propagate(
                 rho_tau = _inverse_slope_deviation(pair, skip, lo, hi)
         else:
             assert z_prev is not None
-            center = net.head_weight * pair.derivative(z_prev)[None, :]
-            weight, mixing = net.head_weight, None
+            center = head * pair.derivative(z_prev)[None, :]
+            weight, mixing = head, None
         for entry in entries:
             entry.weight = None if entry.weight is None else center @ entry.weight
             entry.prefix = center @ entry.prefix
@@ -281,16 +296,40 @@ def _propagate(
             rho_prev, top_prev = _slope_deviation(pair, z, region_rows[-1])
             z_prev = z
             x_lo, x_hi = pair.sigma(z - region_rows[-1]), pair.sigma(z + region_rows[-1])
-    return {"norms": norms, "terms": terms, "linf": jnp.max(lip_rows[-1])}
+    return {
+        "norms": norms,
+        "terms": terms,
+        "linf": jnp.max(lip_rows[-1]),
+        "row_norms": _row_norms(jacobian, 2),
+        "row_terms": [_entry_row_norms(entry) for entry in entries],
+    }
 
 
 @functools.partial(jax.jit, static_argnames=("dual",))
 def _propagate_batch(
-    net: Network, center: Array, scale: Array, lower: Array, upper: Array, dual: int
+    net: Network,
+    head: Array,
+    center: Array,
+    scale: Array,
+    lower: Array,
+    upper: Array,
+    dual: int,
 ) -> dict[str, Any]:
-    return jax.vmap(lambda c, s, lo, hi: _propagate(net, c, s, lo, hi, dual))(
-        center, scale, lower, upper
+    return jax.vmap(lambda h, c, s, lo, hi: _propagate(net, h, c, s, lo, hi, dual))(
+        head, center, scale, lower, upper
     )
+
+
+def propagate(net: Network, region: Region, heads: ArrayLike | None = None) -> dict[str, Any]:
+    """`_propagate` over every region (vmapped), with per-region heads (None: H for all)."""
+    count = region.center.shape[0]
+    if heads is None:
+        heads = jnp.broadcast_to(net.head_weight, (count, *net.head_weight.shape))
+    arrays = (region.center, region.scale, region.lower, region.upper)
+    result = _propagate_batch(
+        net, jnp.asarray(heads), *(jnp.asarray(a) for a in arrays), dual=region.dual
+    )
+    return jax.tree_util.tree_map(np.asarray, result)
 
 
 def _certified_norm(value: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -300,18 +339,35 @@ def _certified_norm(value: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         return round_up(np.asarray(value, np.float64) * (1.0 + slack) + 1e-300, 2)
 
 
-def _theta_l2(net: Network, result: dict[str, Any]) -> np.ndarray:
-    """φ_{L+1} from the certified norms: φ_k = ‖J⁰_k‖ + Σ_j (a_kj + b_kj)φ_{j−1}, φ₀ = 1."""
-    widths = (*net.widths, net.output_dim)
-    shape = (2 * max(widths), 2 * max(widths))
+def _norm_shape(net: Network) -> tuple[int, int]:
+    """A shape at least as large as every matrix whose norm is taken (sets the norm slack)."""
+    side = 2 * max(*net.widths, net.output_dim)
+    return side, side
+
+
+def _hidden_phis(net: Network, result: dict[str, Any]) -> list[np.ndarray]:
+    """φ₀ = 1, φ_1 … φ_{L+1} from the certified norms: φ_k = ‖J⁰_k‖ + Σ_j (a_kj + b_kj)φ_{j−1}."""
+    shape = _norm_shape(net)
     phis = [np.ones(np.asarray(result["norms"][0]).shape[0])]
     for norm, terms in zip(result["norms"], result["terms"], strict=True):
-        phi = _certified_norm(np.asarray(norm), shape)
+        phi = _certified_norm(norm, shape)
         for j, term in enumerate(terms):
-            term = _certified_norm(np.asarray(term), shape)
+            term = _certified_norm(term, shape)
             phi = add_up(phi, mul_up(add_up(term[:, 0], term[:, 1]), phis[j]))
         phis.append(phi)
-    return phis[-1]
+    return phis
+
+
+def theta_rows(net: Network, result: dict[str, Any]) -> np.ndarray:
+    """Certified bounds of sup ‖dᵢᵀJ(x)‖₂ for each row dᵢ of the head (regions × rows): the
+    θ recursion with the head's rows alone, φ_{L+1,i} = ‖dᵢᵀJ⁰‖ + Σ_j (a_ij + b_ij)φ_{j−1}."""
+    phis = _hidden_phis(net, result)
+    shape = _norm_shape(net)
+    value = _certified_norm(result["row_norms"], shape)
+    for j, term in enumerate(result["row_terms"]):
+        term = _certified_norm(term, shape)
+        value = add_up(value, mul_up(add_up(term[..., 0], term[..., 1]), phis[j][:, None]))
+    return value
 
 
 def _assumptions(net: Network) -> tuple[str, ...]:
@@ -331,11 +387,9 @@ def region_lipschitz(model: NetworkLike, region: Region, norm: LocalNorm = "l2")
     if not net.pair.legendre:
         raise ValueError(f"local bounds need a Legendre pair, got {net.pair.name}")
     start = time.perf_counter()
-    arrays = (region.center, region.scale, region.lower, region.upper)
-    result = _propagate_batch(net, *(jnp.asarray(a) for a in arrays), dual=region.dual)
-    result = jax.tree_util.tree_map(np.asarray, result)
+    result = propagate(net, region)
     if norm == "l2":
-        upper = _theta_l2(net, result)
+        upper = _hidden_phis(net, result)[-1]
     else:
         upper = round_up(result["linf"] * (1.0 + 64 * max(net.widths) * EPS), 2)
     upper = np.where(np.isfinite(upper), upper, np.inf)
