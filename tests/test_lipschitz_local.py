@@ -17,6 +17,7 @@ from bregmalib.lipschitz import (
     ball_region,
     box_lipschitz,
     box_region,
+    branch_and_bound,
     local_lipschitz,
     local_lower,
     margin_lipschitz,
@@ -146,3 +147,18 @@ def test_margin_radius_beats_the_sqrt2_radius_and_survives_pgd(version: str) -> 
     found = np.linalg.norm(np.asarray(attack.x) - x, axis=1)
     assert broken.any()
     assert np.all(ours[broken] <= found[broken])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_branch_and_bound_never_increases_and_stays_above_the_lower_bound(version: str) -> None:
+    net = _network("tanh", version, 11, widths=(2, 6, 6))
+    center = _centers(net, np.random.default_rng(4), 1)[0]
+    box = (center - 0.3, center + 0.3)
+    result = branch_and_bound(net, *box, budget=60.0, target_ratio=1.0, max_leaves=12)
+    history = np.array(result.history)
+    assert len(history) == result.leaves == 12 and result.stopped == "leaves"
+    assert np.all(np.diff(history) <= 0)
+    assert history[-1] < history[0]
+    assert result.upper >= result.lower > 0
+    whole = local_lower(net, box_region(net, center - 0.3, center + 0.3), "l2", steps=60)[0]
+    assert result.upper >= whole

@@ -10,12 +10,14 @@ runs both on a model and returns the ratio; `lipschitz_star` does so per group o
 Local bounds on ℓ₂/ℓ∞ balls and boxes around inputs (`local_lipschitz`, `box_lipschitz`,
 `region_lipschitz`) propagate bounds through the Jacobian graph with exact centre products
 (after Shi et al., NeurIPS 2022); `local_lower` gives projected-ascent lower bounds on them;
-`margin_lipschitz` bounds f_y − f_j per pair of classes and `margin_radius` certifies ℓ₂ radii.
+`margin_lipschitz` bounds f_y − f_j per pair of classes and `margin_radius` certifies ℓ₂ radii;
+`branch_and_bound` splits a box into leaves, an anytime certified bound beside the best lower.
 Every entry point takes a `bregmalib.nn` network (`Network`, `MLP`, `Dense`, or a `Layer` as a
 depth-1 network). The theorems behind the bounds live in the private modules `_theorems` and
 `_layer_theorems`; `bregmalib derive` gathers them.
 """
 
+from bregmalib.lipschitz._branch import BranchResult, branch_and_bound
 from bregmalib.lipschitz._domain import Box, make_box
 from bregmalib.lipschitz._layer import LayerBound, layer_lipschitz_bound
 from bregmalib.lipschitz._lipsdp import lipsdp
@@ -44,6 +46,7 @@ from bregmalib.lipschitz._upper import Bound, best_bound, upper_bounds
 __all__ = [
     "Bound",
     "Box",
+    "BranchResult",
     "LayerBound",
     "LipschitzReport",
     "LipschitzStar",
@@ -56,6 +59,7 @@ __all__ = [
     "best_lower",
     "box_lipschitz",
     "box_region",
+    "branch_and_bound",
     "layer_lipschitz_bound",
     "lipschitz_report",
     "lipschitz_star",
