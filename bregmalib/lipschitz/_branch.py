@@ -84,7 +84,9 @@ def branch_and_bound(
         parent = leaves.pop(worst)
         bounds.pop(worst)
         children = _split(net, parent[0], parent[1])
-        region = box_region(net, [c[0] for c in children], [c[1] for c in children])
+        region = box_region(
+            net, np.stack([c[0] for c in children]), np.stack([c[1] for c in children])
+        )
         bounds += [float(v) for v in region_lipschitz(net, region, norm).upper]
         leaves += children
         found = region_lower(net, region, norm, restarts=1, steps=20)
