@@ -190,7 +190,9 @@ def _row_norms(matrix: Array, dual: int) -> Array:
 
 
 def _spectral(matrix: Array) -> Array:
-    return jnp.linalg.norm(matrix, ord=2)
+    """‖A‖₂, +∞ when an entry is not finite (LAPACK's SVD may not return on NaN)."""
+    finite = jnp.all(jnp.isfinite(matrix))
+    return jnp.where(finite, jnp.linalg.norm(jnp.where(finite, matrix, 0.0), ord=2), jnp.inf)
 
 
 def _row_bound(entries: list[_Entry], center: Array, rows: list[Array], dual: int) -> Array:
