@@ -43,7 +43,13 @@ from scipy.stats import spearmanr  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from bregmalib.data import Dataset, load_digits  # noqa: E402
-from bregmalib.lipschitz import best_lower, lower_bounds, make_box  # noqa: E402
+from bregmalib.lipschitz import (  # noqa: E402
+    ball_region,
+    best_lower,
+    lower_bounds,
+    make_box,
+)
+from bregmalib.lipschitz import local_lower as local_lower_bound  # noqa: E402
 from bregmalib.nn import MLP, Version, as_network, make_mlp  # noqa: E402
 from bregmalib.robust import (  # noqa: E402
     Certificates,
@@ -107,7 +113,8 @@ def lipschitz_figures(
     key: jax.Array,
 ) -> dict[str, float]:
     """Global upper (from the certificate) and lower bounds on the segment; local upper
-    (median over points) and local lower bounds on x ± r for the first ``n_local`` points."""
+    (median over points) and local lower bounds on the ℓ₂ ball of radius r around the first
+    ``n_local`` points."""
     net = as_network(model, dtype=jnp.float64)
     length = domain.upper - domain.lower
     k1, k2 = jax.random.split(key)
@@ -115,12 +122,9 @@ def lipschitz_figures(
         lower_bounds(net, make_box(net, (domain.lower, domain.upper)), restarts=4, steps=40, key=k1)
     )
     half = LOCAL_HALF_WIDTH * length
-    local_lower = [
-        best_lower(
-            lower_bounds(net, domain.box_around(row, half), restarts=2, steps=30, key=k)
-        ).value
-        for row, k in zip(x[:n_local], jax.random.split(k2, n_local), strict=True)
-    ]
+    segment = (domain.lower, domain.upper)
+    region = ball_region(net, x[:n_local], half, "l2", segment)
+    local_lower = local_lower_bound(net, region, "l2", restarts=2, steps=30, key=k2)
     figures = {
         "global_upper": cert.global_lipschitz,
         "global_lower": glob.value,
@@ -388,8 +392,8 @@ def main(argv: list[str] | None = None) -> int:
             f"evaluated test points is closest to {TARGET}; attacks on the first {n_test} test "
             f"points; PGD {steps} steps, "
             f"1 FGSM start + {restarts} random restarts; ε, σ, radii as fractions of the pixel "
-            f"range; local boxes x ± {LOCAL_HALF_WIDTH}; seeds {list(seeds)}. Timings under load "
-            "on a shared 2-core CPU."
+            f"range; local ℓ₂ balls of radius {LOCAL_HALF_WIDTH}; seeds {list(seeds)}. "
+            "Timings under load on a shared 2-core CPU."
         ),
         "seconds": time.perf_counter() - start,
         "load_average": os.getloadavg(),

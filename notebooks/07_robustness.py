@@ -10,7 +10,9 @@
 # $$\rho(x) = \frac{f_y(x) - \max_{j\neq y} f_j(x)}{\sqrt{2}\,L},$$
 #
 # L an upper bound of the Lipschitz constant from `bregmalib.lipschitz`, on the whole data segment
-# (global) or on the box x ± r (local; it then certifies radii ≤ r only). Every perturbed input
+# (global) or on the ℓ₂ ball of radius r around x (local, by bound propagation through the
+# Jacobian graph, `bregmalib.lipschitz.local_lipschitz`; it then certifies radii ≤ r only). Every
+# perturbed input
 # is projected onto the ε-ball ∩ the data segment, which lies inside the interval of σ, so the
 # Bregman network's σ⁻¹ is always defined.
 
@@ -87,7 +89,7 @@ for (version, norm, eps), result in attacks.items():
     assert bool(jnp.all(distance(result.x, x_test, norm) <= eps * (1 + 1e-9))), (version, norm)
 
 # %% [markdown]
-# ## Certified radii: global bound on the segment, local bound on x ± 0.1
+# ## Certified radii: global bound on the segment, local bound on the ℓ₂ ball of radius 0.1
 
 # %%
 certificates = {v: certify(m, x_test, y_test, domain, local_radius=0.1) for v, m in models.items()}

@@ -3,7 +3,8 @@
 Attacks (FGSM, PGD with random restarts in ℓ∞ and ℓ₂, Gaussian noise) keep every perturbed input
 in the ε-ball ∩ the data segment inside the activation's interval, so σ⁻¹ stays defined.
 Certified ℓ₂ radii margin / (√2·L) (Tsuzuku et al. 2018) use the upper bounds of
-`bregmalib.lipschitz`, globally on the data segment and locally on a box around each point.
+`bregmalib.lipschitz`, globally on the data segment and locally on an ℓ₂ ball around each point,
+where the margin constants of each pair of classes certify min_j (f_y − f_j)/L_yj.
 """
 
 from bregmalib.robust._attacks import (

@@ -2,9 +2,11 @@
 
 If every logit map is L-Lipschitz in ℓ₂ (L ≥ sup ‖J_f‖₂), each difference f_y − f_j is
 √2·L-Lipschitz, so the prediction at x cannot change within ℓ₂ radius margin(x) / (√2·L),
-margin(x) = f_y(x) − max_{j≠y} f_j(x). With a local bound L_r on the box x ± r (∩ the data
-segment), the radius min(r, margin / (√2·L_r)) is certified too: the ℓ₂ ball of radius ≤ r lies
-in that box, and the box ∩ the segment is convex. An ℓ₂ radius ρ certifies the ℓ∞ radius ρ/√n.
+margin(x) = f_y(x) − max_{j≠y} f_j(x). With a local bound L_r on the ℓ₂ ball of radius r around x
+(∩ the data segment, a convex set; `bregmalib.lipschitz.local_lipschitz`), the radius
+min(r, margin / (√2·L_r)) is certified too, and the larger min(r, min_j (f_y − f_j)/L_yj) from
+the margin constants L_yj of each pair of classes on that ball (`margin_radius`). An ℓ₂
+radius ρ certifies the ℓ∞ radius ρ/√n.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from bregmalib.lipschitz import best_bound, make_box, upper_bounds
+from bregmalib.lipschitz import (
+    best_bound,
+    local_lipschitz,
+    make_box,
+    margin_radius,
+    upper_bounds,
+)
 from bregmalib.nn import Network, NetworkLike, as_network
 from bregmalib.nn.functional import coordinates_from_input, network_output
 from bregmalib.robust._attacks import margin_loss
@@ -87,7 +95,9 @@ def certify(
 
     Global: margin / (√2·L) with L the best upper bound of ``bregmalib.lipschitz`` on the data
     segment [lower, upper]ⁿ. With ``local_radius`` r: also min(r, margin / (√2·L_r)) with L_r the
-    best bound on x ± r ∩ the segment; the larger of the two radii is kept (both are sound)."""
+    local bound on the ℓ₂ ball of radius r ∩ the segment (all rows at once, vmapped), and the
+    margin radius min(r, min_j (f_y − f_j)/L_yj) on the same ball; the largest radius is kept
+    (all are sound)."""
     if local_radius is not None and not local_radius > 0:
         raise ValueError(f"local_radius must be > 0 or None, got {local_radius}")
     x = np.asarray(x, np.float64)
@@ -102,15 +112,11 @@ def certify(
     local = np.full(x.shape[0], np.inf)
     radius = radius_global
     if local_radius is not None:
-        local = np.array(
-            [
-                best_bound(
-                    upper_bounds(net, domain.box_around(row, local_radius), methods=methods)
-                ).value
-                for row in x
-            ]
-        )
-        radius = np.maximum(radius_global, np.minimum(local_radius, _radius(margin, local)))
+        segment = (domain.lower, domain.upper)
+        local = local_lipschitz(net, x, local_radius, norm="l2", domain=segment).upper
+        pairwise = margin_radius(net, x, np.asarray(y), local_radius, segment)
+        local_best = np.maximum(pairwise, np.minimum(local_radius, _radius(margin, local)))
+        radius = np.maximum(radius_global, local_best)
     return Certificates(
         margin=margin,
         correct=margin > 0,
