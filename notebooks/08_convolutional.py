@@ -139,4 +139,4 @@ print(
 )
 
 # %%
-print(f"notebook run time {time.perf_counter() - START:.0f} s")
+print(f"notebook ran in {time.perf_counter() - START:.1f} s")
