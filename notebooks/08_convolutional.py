@@ -62,17 +62,21 @@ def randomise_batch_norms(module: torch.nn.Module, seed: int = 0) -> None:
 
 # %%
 images = np.random.default_rng(0).uniform(-1.0, 1.0, (4, *IMAGE))
-converted = {}
+converted, errors = {}, {}
 for name in ("atan", "tanh", "sigmoid"):
     torch.manual_seed(0)
     module = bregmanet.bresnet20(activation=name).eval()
     randomise_batch_norms(module)
     net = from_bresnet(module, name, image_shape=IMAGE)
     converted[name] = net
-    print(f"{name:<8} bresnet20: max |torch − bregmalib| = {agreement(module, net, images):.2e}")
+    errors[name] = agreement(module, net, images)
+    print(f"{name:<8} bresnet20: max |torch − bregmalib| = {errors[name]:.2e}")
 legendre = from_bresnet(module, "sigmoid", image_shape=IMAGE, skip="legendre")
 gap = output_difference(converted["sigmoid"], legendre, images)
 print(f"sigmoid: outputs with the logit instead of bregmanet's g differ by up to {gap:.3g}")
+
+# %%
+assert max(errors.values()) < 1e-5, errors
 
 # %% [markdown]
 # ## Lipschitz bounds of the converted network
@@ -86,14 +90,19 @@ print(f"sigmoid: outputs with the logit instead of bregmanet's g differ by up to
 # has slope up to 1/(lo(1 + lo)) ≈ 5·10⁴ near the clamp, and the bound must pay for it).
 
 # %%
+resnet_bounds = {}
 for name in ("atan", "sigmoid"):
     bounds = convnet_bounds(converted[name], (-1.0, 1.0), points=4, iterations=10)
+    resnet_bounds[name] = bounds
     print(
         f"{name:<8} upper {bounds.upper:.3e}  lower {bounds.lower:.3e}  ratio {bounds.ratio:.2e}  "
         f"({bounds.upper_seconds:.2f} s upper, {bounds.lower_seconds:.1f} s lower)"
     )
     if bounds.reason:
         print("   ", bounds.reason)
+
+# %%
+assert all(0 < b.lower <= b.upper for b in resnet_bounds.values()), resnet_bounds
 
 # %% [markdown]
 # ## Invertibility of the blocks
@@ -137,6 +146,9 @@ print(
     f"MLP:         accuracy {accuracy(mlp, data.x_test, data.y_test):.3f}  "
     f"upper {mlp_report.upper:.3g}  lower {mlp_report.lower:.3g}  ratio {mlp_report.ratio:.3g}"
 )
+
+# %%
+assert 0 < conv_bounds.lower <= conv_bounds.upper and 0 < mlp_report.lower <= mlp_report.upper
 
 # %%
 print(f"notebook ran in {time.perf_counter() - START:.1f} s")

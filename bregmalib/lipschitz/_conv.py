@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -111,6 +112,19 @@ def conv_norm_upper(conv: Conv2d) -> float:
     return float(add_up(certify_norm(top, (2 * out, 2 * inp)), error))
 
 
+def _power_norm(linear: Callable[[Array], Array], v0: Array, iterations: int) -> Array:
+    """‖A v‖ for the unit v after ``iterations`` steps of power iteration on AᵀA, for the linear
+    map A = ``linear`` (Aᵀ by its pullback): a lower bound of ‖A‖₂ up to rounding."""
+    _, pullback = jax.vjp(linear, v0)
+
+    def step(v: Array, _: None) -> tuple[Array, None]:
+        v = v / jnp.linalg.norm(v)
+        return pullback(linear(v))[0], None
+
+    v, _ = jax.lax.scan(step, v0, None, length=iterations)
+    return jnp.linalg.norm(linear(v / jnp.linalg.norm(v)))
+
+
 def operator_norm_lower(
     operator: Conv2d | Matrix, *, iterations: int = 50, key: Array | None = None
 ) -> float:
@@ -118,14 +132,8 @@ def operator_norm_lower(
     through the operator itself (a lower bound of ‖A‖₂ up to float64 rounding)."""
     key = jax.random.key(0) if key is None else key
     dtype = jnp.float64 if jax.config.read("jax_enable_x64") else jnp.float32
-    v = jax.random.normal(key, operator.in_shape, dtype)
-    apply = jax.jit(lambda x: operator(x))
-    for _ in range(iterations):
-        v = v / jnp.linalg.norm(v)
-        _, pullback = jax.vjp(apply, v)
-        v = pullback(apply(v))[0]
-    v = v / jnp.linalg.norm(v)
-    return float(jnp.linalg.norm(apply(v)))
+    v0 = jax.random.normal(key, operator.in_shape, dtype)
+    return float(_power_norm(operator, v0, iterations))
 
 
 def affine_norm_upper(affine: Affine) -> float:
@@ -294,16 +302,8 @@ def convnet_upper(
 def jacobian_norm_lower(net: ConvNet, x: Array, *, iterations: int = 20) -> Array:
     """‖J(x)v‖ for the unit v after power iteration on J(x)ᵀJ(x) (a lower bound of ‖J(x)‖₂,
     hence of the Lipschitz constant on any convex set containing x)."""
-    _, pullback = jax.vjp(net, x)
-
-    def step(v: Array, _: None) -> tuple[Array, None]:
-        v = v / jnp.linalg.norm(v)
-        return pullback(jax.jvp(net, (x,), (v,))[1])[0], None
-
     v0 = jnp.ones_like(x) + 0.1 * jnp.sin(jnp.arange(x.size, dtype=x.dtype)).reshape(x.shape)
-    v, _ = jax.lax.scan(step, v0, None, length=iterations)
-    v = v / jnp.linalg.norm(v)
-    return jnp.linalg.norm(jax.jvp(net, (x,), (v,))[1])
+    return _power_norm(lambda v: jax.jvp(net, (x,), (v,))[1], v0, iterations)
 
 
 def convnet_lower(
