@@ -10,10 +10,11 @@ The results, in this order: per catalogue pair, the pair's constants (L_σ, stro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import jax
@@ -41,6 +42,25 @@ from bregmalib.symbolic._providers import (
 
 #: XLA CPU compiles faster at optimisation level 0; the many small checks are compile-bound
 FAST_COMPILE_FLAG = "--xla_backend_optimization_level=0"
+
+
+@contextlib.contextmanager
+def use_fast_compilation() -> Iterator[None]:
+    """Within the block, XLA's CPU backend optimisation is off (unless ``XLA_FLAGS`` already sets a
+    level); the backend reads the flag when JAX starts it, so start it inside. Compile-bound runs
+    of many small jitted checks (derive, the unit tests) gain more in compilation than they lose
+    in run time. Results can differ from the default level's in the last bits (measured:
+    round-off-size figures in the notebooks change); no fast-math either way."""
+    flags = os.environ.get("XLA_FLAGS")
+    if "xla_backend_optimization_level" not in (flags or ""):
+        os.environ["XLA_FLAGS"] = f"{flags or ''} {FAST_COMPILE_FLAG}".strip()
+    try:
+        yield
+    finally:
+        if flags is None:
+            os.environ.pop("XLA_FLAGS", None)
+        else:
+            os.environ["XLA_FLAGS"] = flags
 
 
 def pair_and_layer_results(name: str) -> list[Result]:
@@ -92,11 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.jobs is not None:
         os.environ[JOBS_VARIABLE] = str(args.jobs)
-    if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
-        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {FAST_COMPILE_FLAG}".strip()
     jax.config.update("jax_enable_x64", True)
     start = time.perf_counter()
-    results, chapters = collect()
+    with use_fast_compilation():
+        results, chapters = collect()
     written = export(results, Path(args.out), chapters)
     elapsed = time.perf_counter() - start
     print(
