@@ -1,10 +1,13 @@
-"""Training (optax; model selection and early stopping on a validation loss or any score; seeds)
-and checkpoints of bregmalib models."""
+"""Training (optax; model selection and early stopping on a validation loss or any score; seeds),
+models trained to a matched clean accuracy (`train_matched`), and checkpoints of bregmalib
+models."""
 
 from bregmalib.train._checkpoint import load, read_header, save
 from bregmalib.train._loop import TrainConfig, TrainResult, accuracy, cross_entropy, train
+from bregmalib.train._match import MatchedModels, train_matched
 
 __all__ = [
+    "MatchedModels",
     "TrainConfig",
     "TrainResult",
     "accuracy",
@@ -13,4 +16,5 @@ __all__ = [
     "read_header",
     "save",
     "train",
+    "train_matched",
 ]
