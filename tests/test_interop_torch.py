@@ -114,18 +114,18 @@ def test_imagenet_bresnet18_agrees_with_torch() -> None:
     torch.manual_seed(0)
     module = bregmanet.bresnet18(activation="sigmoid", num_classes=10).eval()
     _randomise_batch_norms(module)
-    net = from_bresnet(module, "sigmoid", image_shape=(3, 16, 16))
-    assert isinstance(net.stages[2], MaxPool) and net.stages[2].out_shape == (64, 4, 4)
+    net = from_bresnet(module, "sigmoid", image_shape=(3, 8, 8))
+    assert isinstance(net.stages[2], MaxPool) and net.stages[2].out_shape == (64, 2, 2)
     blocks = [s for s in net.stages if isinstance(s, ResidualBlock)]
     assert len(blocks) == sum(LARGE_BRESNETS["bresnet18"])
     assert isinstance(net.stages[1], Activation) and net.stages[1].pair.name == "sigmoid"
     assert {b.pair.name for b in blocks} == {"softplus"}
-    assert agreement(module, net, _images(2, (3, 16, 16))) < 1e-12
+    assert agreement(module, net, _images(2, (3, 8, 8))) < 1e-12
 
 
 def test_bresnet34_has_its_16_blocks() -> None:
     module = bregmanet.bresnet34(activation="atan", num_classes=10)
-    net = from_bresnet(module, "atan", image_shape=(3, 16, 16))
+    net = from_bresnet(module, "atan", image_shape=(3, 8, 8))
     assert sum(isinstance(s, ResidualBlock) for s in net.stages) == 16
 
 
