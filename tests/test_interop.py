@@ -24,7 +24,12 @@ from bregmalib.interop import (  # noqa: E402
     official_pair,
     output_difference,
 )
-from bregmalib.lipschitz import lipschitz_report  # noqa: E402
+from bregmalib.lipschitz import (  # noqa: E402
+    ball_region,
+    lipschitz_report,
+    local_lipschitz,
+    local_lower,
+)
 from bregmalib.nn import MLP, ConvNet, ResidualBlock  # noqa: E402
 
 #: official names whose inverse is correct (softplus: up to its series below βx < e⁻⁵)
@@ -234,3 +239,16 @@ def test_bound_of_a_converted_softplus_model_is_infinite_and_says_why() -> None:
     assert any("discontinuous" in line for line in report.assumptions)
     with pytest.raises(ValueError, match="needs a domain"):
         lipschitz_report(softplus)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "relu"])
+def test_local_bounds_of_the_converted_model_use_the_package_g(name: str) -> None:
+    """Local bounds enclose the package's g by its slope on each skip interval: sound against
+    the measured Jacobian norms, and finite on small balls."""
+    jax.config.update("jax_enable_x64", True)
+    net = from_bregmanet(_offered(name, "bregman"), dtype=jnp.float64)
+    centers = _inputs(name, 3).astype(np.float64)
+    upper = local_lipschitz(net, centers, 0.01)
+    lower = local_lower(net, ball_region(net, centers, 0.01), restarts=2, steps=10)
+    assert np.all(np.isfinite(upper.upper)) and np.all(0 < lower)
+    assert np.all(lower <= upper.upper)
