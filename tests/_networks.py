@@ -9,6 +9,7 @@ row-stochastic).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,20 @@ import jax.numpy as jnp
 import numpy as np
 
 from bregmalib import legendre
-from bregmalib.nn import Layer, Network, network_from_arrays
+from bregmalib.nn import (
+    Activation,
+    Affine,
+    AvgPool,
+    Conv2d,
+    ConvNet,
+    Flatten,
+    Layer,
+    Matrix,
+    Network,
+    ResidualBlock,
+    Shortcut,
+    network_from_arrays,
+)
 
 
 def row_stochastic(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
@@ -62,3 +76,33 @@ def inside(pair: legendre.LegendrePair, rng: np.random.Generator, n: int) -> np.
     hi = pair.upper if np.isfinite(pair.upper) else 3.0
     width = hi - lo
     return rng.uniform(lo + 0.01 * width, hi - 0.01 * width, size=n)
+
+
+def small_convnet(pair_name: str, seed: int, version: str = "bregman") -> ConvNet:
+    """Stem conv, σ, a widening Bregman block (stride 2, σ(0)-padded shortcut), a plain one,
+    global pooling and a linear head, on 1 × 6 × 6 images."""
+    pair = legendre.get(pair_name)
+    rng = np.random.default_rng(seed)
+
+    def conv(c_in: int, c_out: int, size: int, stride: int = 1) -> Affine:
+        kernel = rng.normal(size=(c_out, c_in, 3, 3)) / (3 * math.sqrt(c_in))
+        op = Conv2d(jnp.asarray(kernel), (c_in, size, size), stride, 1)
+        return Affine(op, jnp.asarray(0.1 * rng.normal(size=c_out)))
+
+    stem = conv(1, 2, 6)
+    fill = float(pair.sigma(jnp.zeros(())))
+    widen = ResidualBlock(
+        (conv(2, 4, 6, 2), conv(4, 4, 3)), Shortcut((2, 6, 6), 2, 1, 1, fill), pair, version
+    )
+    plain = ResidualBlock((conv(4, 4, 3), conv(4, 4, 3)), Shortcut((4, 3, 3)), pair, version)
+    head = Affine(Matrix(jnp.asarray(rng.normal(size=(3, 4)))), jnp.zeros(3))
+    stages = (
+        stem,
+        Activation(pair, (2, 6, 6)),
+        widen,
+        plain,
+        AvgPool(3, (4, 3, 3)),
+        Flatten((4, 1, 1)),
+        head,
+    )
+    return ConvNet(stages)

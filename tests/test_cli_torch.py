@@ -67,6 +67,30 @@ def test_pickled_sequential(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "sequential" in out and "upper" in out
 
 
+def test_bregmanet_mlp_state_dict_and_pickle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--arch mlp reads the widths from the state_dict; the default conversion keeps the
+    package's g (the report says so), --skip legendre says how far σ⁻¹ moves the outputs."""
+    torch.manual_seed(0)
+    module = bregmanet.MLP("sigmoid", input_dim=5, hidden_dim=[6, 6], output_dim=2)
+    weights, pickled = tmp_path / "mlp.pt", tmp_path / "mlp_module.pt"
+    torch.save(module.state_dict(), weights)
+    torch.save(module, pickled)
+    argv = ["lipschitz", str(weights), "--arch", "mlp", "--activation", "sigmoid", "--box=0,1"]
+    status, out, _ = _run([*argv, "--json", "--points", "2", "--quiet"], capsys)
+    assert status == 0
+    report = json.loads(out)
+    assert report["kind"] == "bregmanet MLP" and report["input_shape"] == [5]
+    assert report["upper"] >= report["lower"] > 0
+    assert any("as trained" in note for note in report["notes"])
+    fast = ["--restarts", "1", "--steps", "5", "--quiet"]
+    status, out, _ = _run(["lipschitz", str(pickled), "--skip", "legendre", *fast], capsys)
+    assert status == 0 and "max output difference" in out
+    wrong = ["lipschitz", str(weights), "--arch", "mlp", "--activation", "sigmoid"]
+    assert "do not fit mlp" in _refusal([*wrong, "--mlp-version", "standard"], capsys)
+
+
 def _refusal(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     status, _, err = _run(argv, capsys)
     assert status == 2

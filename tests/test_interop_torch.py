@@ -9,12 +9,14 @@ bregmanet = pytest.importorskip("bregmanet")
 
 from bregmalib.interop import (  # noqa: E402
     BRESNETS,
+    LARGE_BRESNETS,
     agreement,
     from_bresnet,
     from_sequential,
     output_difference,
+    torch_outputs,
 )
-from bregmalib.nn import ResidualBlock  # noqa: E402
+from bregmalib.nn import Activation, MaxPool, ResidualBlock  # noqa: E402
 
 IMAGE = (3, 4, 4)
 
@@ -104,6 +106,41 @@ def test_widening_block_pads_both_sides_with_sigma_zero() -> None:
     widening = [s for s in net.stages if isinstance(s, ResidualBlock)][3]
     assert (widening.shortcut.before, widening.shortcut.after) == (8, 8)
     assert widening.shortcut.stride == 2 and widening.shortcut.fill == 0.0
+
+
+def test_imagenet_bresnet18_agrees_with_torch() -> None:
+    """bresnet18: 7 × 7 stride-2 stem with the model's σ, 3 × 3 stride-2 max pooling, blocks
+    that bregmanet builds with softplus (β = 1000) whatever the model's activation."""
+    torch.manual_seed(0)
+    module = bregmanet.bresnet18(activation="sigmoid", num_classes=10).eval()
+    _randomise_batch_norms(module)
+    net = from_bresnet(module, "sigmoid", image_shape=(3, 8, 8))
+    assert isinstance(net.stages[2], MaxPool) and net.stages[2].out_shape == (64, 2, 2)
+    blocks = [s for s in net.stages if isinstance(s, ResidualBlock)]
+    assert len(blocks) == sum(LARGE_BRESNETS["bresnet18"])
+    assert isinstance(net.stages[1], Activation) and net.stages[1].pair.name == "sigmoid"
+    assert {b.pair.name for b in blocks} == {"softplus"}
+    assert agreement(module, net, _images(2, (3, 8, 8))) < 1e-12
+
+
+def test_bresnet34_has_its_16_blocks() -> None:
+    module = bregmanet.bresnet34(activation="atan", num_classes=10)
+    net = from_bresnet(module, "atan", image_shape=(3, 8, 8))
+    assert sum(isinstance(s, ResidualBlock) for s in net.stages) == 16
+
+
+def test_networks_the_package_cannot_run_are_refused() -> None:
+    """bregman_bis: shape mismatch in the package's own forward pass; Bottleneck networks: g
+    of an unclamped 1×1 convolution, NaN in the package."""
+    bis = bregmanet.bresnet20(version="bregman_bis", activation="atan")
+    with pytest.raises(RuntimeError, match="size of tensor"):
+        torch_outputs(bis, _images(1, (3, 8, 8)))
+    with pytest.raises(ValueError, match="bregman_bis networks fail in the package"):
+        from_bresnet(bis, "atan", image_shape=(3, 8, 8))
+    bottleneck = bregmanet.bresnet50(activation="softplus", num_classes=10)
+    assert np.isnan(torch_outputs(bottleneck, _images(1, (3, 32, 32)))).any()
+    with pytest.raises(ValueError, match="computes NaN there"):
+        from_bresnet(bottleneck, "softplus")
 
 
 def _sequential() -> torch.nn.Sequential:

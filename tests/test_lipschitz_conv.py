@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from _networks import small_convnet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,13 +25,11 @@ from bregmalib.lipschitz import (
     stage_upper,
 )
 from bregmalib.nn import (
-    Activation,
     Affine,
-    AvgPool,
     Conv2d,
     ConvNet,
     Flatten,
-    Matrix,
+    MaxPool,
     ResidualBlock,
     Shortcut,
     make_resnet,
@@ -91,36 +90,6 @@ def test_circular_padding_needs_the_centred_kernel() -> None:
         conv_norm_upper(conv)
 
 
-def _small_net(pair_name: str, seed: int, version: str = "bregman") -> ConvNet:
-    """Stem conv, σ, a widening Bregman block (stride 2, σ(0)-padded shortcut), a plain one,
-    global pooling and a linear head, on 1 × 6 × 6 images."""
-    pair = legendre.get(pair_name)
-    rng = np.random.default_rng(seed)
-
-    def conv(c_in: int, c_out: int, size: int, stride: int = 1) -> Affine:
-        kernel = rng.normal(size=(c_out, c_in, 3, 3)) / (3 * math.sqrt(c_in))
-        op = Conv2d(jnp.asarray(kernel), (c_in, size, size), stride, 1)
-        return Affine(op, jnp.asarray(0.1 * rng.normal(size=c_out)))
-
-    stem = conv(1, 2, 6)
-    fill = float(pair.sigma(jnp.zeros(())))
-    widen = ResidualBlock(
-        (conv(2, 4, 6, 2), conv(4, 4, 3)), Shortcut((2, 6, 6), 2, 1, 1, fill), pair, version
-    )
-    plain = ResidualBlock((conv(4, 4, 3), conv(4, 4, 3)), Shortcut((4, 3, 3)), pair, version)
-    head = Affine(Matrix(jnp.asarray(rng.normal(size=(3, 4)))), jnp.zeros(3))
-    stages = (
-        stem,
-        Activation(pair, (2, 6, 6)),
-        widen,
-        plain,
-        AvgPool(3, (4, 3, 3)),
-        Flatten((4, 1, 1)),
-        head,
-    )
-    return ConvNet(stages)
-
-
 @settings(max_examples=4)
 @given(
     pair_name=st.sampled_from(["tanh", "atan", "sigmoid", "isru"]),
@@ -130,7 +99,7 @@ def _small_net(pair_name: str, seed: int, version: str = "bregman") -> ConvNet:
 def test_network_upper_bound_is_above_measured_jacobian_norms(
     pair_name: str, version: str, seed: int
 ) -> None:
-    net = _small_net(pair_name, seed, version)
+    net = small_convnet(pair_name, seed, version)
     bounds = convnet_bounds(net, (-1.0, 1.0), points=2, iterations=10)
     assert math.isfinite(bounds.upper) and bounds.lower > 0
     assert bounds.upper >= bounds.lower
@@ -140,7 +109,7 @@ def test_network_upper_bound_is_above_measured_jacobian_norms(
 
 
 def test_stage_bounds_and_contraction() -> None:
-    net = _small_net("tanh", 0)
+    net = small_convnet("tanh", 0)
     pool = stage_upper(net.stages[4])
     assert pool.value == pytest.approx(1 / 3)
     block = net.stages[3]
@@ -149,6 +118,17 @@ def test_stage_bounds_and_contraction() -> None:
     product = conv_norm_upper(block.branch[0].operator) * conv_norm_upper(block.branch[1].operator)
     assert residual_contraction(block) == pytest.approx(product, rel=1e-12)
     assert stage_upper(block).value >= 1.0  # R_σ(Δ) ≥ 1
+
+
+def test_max_pool_bound_is_attained() -> None:
+    """3 × 3 windows, stride 2, padding 1: a pixel in four windows that is the maximum of each
+    has a Jacobian column of four ones, so ‖J‖₂ ≥ 2 = ⌈k/s⌉, the stage bound."""
+    pool = MaxPool(3, 2, 1, (1, 5, 5))
+    assert pool.out_shape == (1, 3, 3)
+    x = jnp.zeros((1, 5, 5)).at[0, 1, 1].set(1.0)
+    jacobian = np.asarray(jax.jacobian(pool)(x)).reshape(9, 25)
+    assert np.linalg.norm(jacobian, 2) == pytest.approx(2.0)
+    assert stage_upper(pool).value == 2.0
 
 
 def test_unbounded_interval_gives_infinite_bound_with_reason() -> None:

@@ -1,6 +1,7 @@
 """``bregmalib lipschitz model.eqx [--json] [--box lo,hi]``: Lipschitz report of a saved model;
 ``bregmalib lipschitz model.pt [--arch bresnet20 --activation sigmoid]``: of a PyTorch model
-(a bregmanet network, a torch.nn.Sequential, or a bregmanet state_dict)."""
+(a bregmanet network, a torch.nn.Sequential, or a bregmanet state_dict, ``--arch mlp`` for an
+MLP's)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=at_least(0), default=0, help="seed of the ascent")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     torch = parser.add_argument_group("PyTorch files (.pt, .pth)")
-    torch.add_argument("--arch", metavar="NAME", help="bregmanet network of a state_dict")
+    torch.add_argument(
+        "--arch", metavar="NAME", help="bregmanet network of a state_dict: mlp, bresnet20, ..."
+    )
+    torch.add_argument(
+        "--mlp-version",
+        choices=("bregman", "standard", "euclidean"),
+        default="bregman",
+        help="version of a bregmanet MLP state_dict (--arch mlp)",
+    )
     torch.add_argument("--activation", metavar="NAME", help="its activation (default: found)")
     torch.add_argument(
         "--image-shape", type=shape, default=(3, 32, 32), metavar="C,H,W", help="input shape"
@@ -111,6 +120,7 @@ def _torch_main(args: argparse.Namespace) -> int:
                 activation=args.activation,
                 image_shape=args.image_shape,
                 skip=args.skip,
+                version=args.mlp_version,
             )
         if not isinstance(loaded.model, ConvNet):
             with bar.phase("upper and lower bounds"):
@@ -121,7 +131,12 @@ def _torch_main(args: argparse.Namespace) -> int:
                     steps=args.steps,
                     key=jax.random.key(args.seed),
                 )
-            report = {"model": args.model, "kind": loaded.kind, **mlp_report.to_dict()}
+            report = {
+                "model": args.model,
+                "kind": loaded.kind,
+                **mlp_report.to_dict(),
+                "notes": list(loaded.notes),
+            }
         else:
             with bar.phase("upper and lower bounds"):
                 report = _convnet_report(
@@ -133,6 +148,8 @@ def _torch_main(args: argparse.Namespace) -> int:
         _print_convnet(report)
     else:
         _print_report(args.model, mlp_report)
+        for line in loaded.notes:
+            print(f"  note: {line}")
     return 0
 
 

@@ -12,20 +12,21 @@ from bregmalib.interop._bregmanet import (
     identify_activation,
     official_pair,
 )
+from bregmalib.interop._skip import SKIPS, package_skip_differs, skip_map
 from bregmalib.interop._torch import (
     BRESNETS,
-    SKIPS,
+    LARGE_BRESNETS,
     agreement,
     fold_batch_norm,
     from_bresnet,
     from_sequential,
     output_difference,
-    skip_map,
     torch_outputs,
 )
 
 __all__ = [
     "BRESNETS",
+    "LARGE_BRESNETS",
     "OFFICIAL_NAMES",
     "SKIPS",
     "WRONG_OFFICIAL_INVERSE",
@@ -37,6 +38,7 @@ __all__ = [
     "identify_activation",
     "official_pair",
     "output_difference",
+    "package_skip_differs",
     "skip_map",
     "torch_outputs",
 ]

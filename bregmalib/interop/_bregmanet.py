@@ -1,24 +1,31 @@
 """Convert a ``bregmanet.MLP`` (the official PyTorch package, PyPI ``bregmanet`` 1.0.0) into a
-`bregmalib.nn.MLP`.
+bregmalib network.
 
 What the official forward pass computes, and how it is mapped (read from bregmanet 1.0.0):
 
-- ``version="bregman"``: x⁺ = σ(offset(clamp(Vx, lo + 1e-5, hi − 1e-5)) + Wx + b), where
-  ``offset`` is meant to be σ⁻¹ and V = ``projection_simplex(R)`` of its reparametrisation
-  weight R, recomputed (and written back) at every forward pass. Mapped to our Bregman MLP with
-  the *correct* σ⁻¹. Two official inverses are wrong: sigmoid uses log(x/(1+x)) instead of the
-  logit log(x/(1−x)), and ``"relu"`` (the bent identity σ(u) = (u + √(u²+1))/2) uses x + 1/x
-  instead of x − 1/(4x); for these two the converted model differs from the official one (it is
-  the network the official weights were meant to define).
-- ``version="standard"``: σ(Wx + b) → our standard MLP.
+- ``version="bregman"``: x⁺ = σ(g(clamp(Vx, lo + 10⁻⁵, hi − 10⁻⁵)) + Wx + b), where g, the
+  package's "offset", is σ⁻¹ except for sigmoid (log(x/(1+x)) instead of the logit), ``"relu"``
+  (the bent identity σ(u) = (u + √(u²+1))/2, with x + 1/x instead of x − 1/(4x)) and softplus
+  (a series below βx = e⁻⁵, where g jumps); see `bregmalib.interop._skip`, shared with the
+  residual networks. V = ``projection_simplex(R)`` of its reparametrisation weight R, recomputed
+  (and written back) at every forward pass.
+- ``version="standard"``: σ(Wx + b).
 - ``version="euclidean"``: the official forward pass ignores its offset and computes σ(Wx + b)
-  too, so it is mapped to our *standard* MLP (which reproduces it).
+  too, so it is converted as a standard network (which reproduces it).
+
+``skip="model"`` (the default) gives the `ConvNet` of `ResidualBlock`s x⁺ = σ(g(clamp Vx) + Wx
++ b) with the package's g and clamp and V as the package has it, then the linear head: the
+network the user trained, so that every bound is a bound on it. ``skip="legendre"`` gives our
+`MLP` with the true σ⁻¹ (the network the paper defines; trainable, and every bound of
+`bregmalib.lipschitz` for networks applies); for sigmoid and the bent identity its outputs
+differ from the package's (`output_difference` says by how much), for the other pairs only
+where a hidden unit is within 10⁻⁵ of an end of I (the clamp).
 
 The official "projection" sorts ascending, which amounts to V = ReLU(R − (R𝟙 − 1)/n): its rows
-lie on the simplex only when nothing is clipped. Our V = softmax(logits) has rows on the simplex,
-so a layer with V ≠ I converts exactly only when the official V is row-stochastic; otherwise
-``strict=True`` raises and ``strict=False`` renormalises the rows (with a warning). The official
-clamp to 1e-5 inside I changes nothing unless a hidden unit is saturated within 1e-5 of an end.
+lie on the simplex only when nothing is clipped. Our MLP's V = softmax(logits) has rows on the
+simplex, so with ``skip="legendre"`` a layer with V ≠ I converts exactly only when the official
+V is row-stochastic; otherwise ``strict=True`` raises and ``strict=False`` renormalises the rows
+(with a warning). ``skip="model"`` keeps the official V whatever its rows.
 """
 
 from __future__ import annotations
@@ -33,8 +40,20 @@ import jax.numpy as jnp
 import numpy as np
 
 import bregmalib.legendre as L
+from bregmalib.interop._skip import PACKAGE_MARGIN, SKIPS, skip_map
 from bregmalib.legendre import LegendrePair
-from bregmalib.nn import MLP, Dense, Version
+from bregmalib.nn import (
+    MLP,
+    Activation,
+    Affine,
+    ConvNet,
+    Dense,
+    Matrix,
+    ResidualBlock,
+    Shortcut,
+    Stage,
+    Version,
+)
 from bregmalib.nn._validate import check_dtype
 
 #: official activation names whose σ is one of our pairs (``"relu"`` is the bent identity in
@@ -49,7 +68,8 @@ OFFICIAL_NAMES: dict[str, str] = {
     "sin": "sin",
     "relu": "bent_identity",
 }
-#: official names whose σ⁻¹ is wrong in bregmanet 1.0.0 (so outputs differ after conversion)
+#: official names whose σ⁻¹ is wrong in bregmanet 1.0.0 (so the outputs of a conversion with
+#: ``skip="legendre"`` differ)
 WRONG_OFFICIAL_INVERSE: frozenset[str] = frozenset({"sigmoid", "relu"})
 
 _PROBE = np.linspace(-1.5, 1.5, 61)  # inside the window (−π/2, π/2) of the restricted sin
@@ -108,10 +128,16 @@ def _linear_weight(linear: Any) -> Any:
     return linear.weight
 
 
-def _mixing_logits(reparam: Any, strict: bool, layer: int, dtype: Any) -> jnp.ndarray:
+def _official_mixing(reparam: Any) -> np.ndarray:
+    """V = bregmanet's projection_simplex of the reparametrisation weight, as its forward
+    pass computes it."""
     from bregmanet.utils.weight import projection_simplex
 
-    v = _as_numpy(projection_simplex(reparam.weight.detach()))
+    return _as_numpy(projection_simplex(reparam.weight.detach().double()))
+
+
+def _mixing_logits(reparam: Any, strict: bool, layer: int, dtype: Any) -> jnp.ndarray:
+    v = _official_mixing(reparam)
     sums = v.sum(axis=1)
     if not np.allclose(sums, 1.0, atol=1e-6):
         message = (
@@ -127,26 +153,36 @@ def _mixing_logits(reparam: Any, strict: bool, layer: int, dtype: Any) -> jnp.nd
     return jnp.asarray(np.log(np.maximum(v, tiny)), dtype)
 
 
-def from_bregmanet(
-    module: Any, *, activation: str | None = None, strict: bool = True, dtype: Any = jnp.float32
-) -> MLP:
-    """Our `MLP` computing what a ``bregmanet.MLP`` computes (see the module docstring).
-
-    ``activation``: the official name the module was built with (checked against its σ), or
-    None to identify σ by evaluating it. ``dtype``: float32 or float64 (needs x64).
-    """
-    try:
-        from bregmanet import MLP as OfficialMLP
-    except ImportError as err:
-        raise ImportError("from_bregmanet needs torch and bregmanet (the 'peers' extra)") from err
-    if not isinstance(module, OfficialMLP):
-        raise TypeError(f"expected a bregmanet.MLP, got {type(module).__name__}")
-    dtype = check_dtype(dtype)
-    if dtype == jnp.float64 and not jax.config.read("jax_enable_x64"):
-        raise ValueError('dtype=float64 needs jax.config.update("jax_enable_x64", True)')
-    pair = identify_activation(module)
+def _official_name(module: Any, pair: LegendrePair, activation: str | None) -> str:
+    """The official activation name (``"relu"`` for the bent identity), checked against σ."""
     if activation is not None and official_pair(activation) != pair:
         raise ValueError(f"the module's activation is {pair!r}, not {activation!r}")
+    if activation is not None:
+        return activation.lower()
+    return "relu" if pair.name == "bent_identity" else pair.name
+
+
+def _as_trained(module: Any, pair: LegendrePair, name: str, dtype: Any) -> ConvNet:
+    """The `ConvNet` of what the official module computes (module docstring)."""
+    skip = skip_map(name, pair, "model", margin=PACKAGE_MARGIN)
+    stages: list[Stage] = []
+    for linear, reparam in zip(module.lin, module.reparametrization, strict=True):
+        weight = jnp.asarray(_as_numpy(_linear_weight(linear)), dtype)
+        affine = Affine(Matrix(weight), jnp.asarray(_as_numpy(linear.bias), dtype))
+        if module.version != "bregman":
+            stages += [affine, Activation(pair, affine.out_shape)]
+            continue
+        shortcut: Shortcut | Matrix = Shortcut(affine.in_shape)
+        if weight.shape[0] != weight.shape[1]:
+            shortcut = Matrix(jnp.asarray(_official_mixing(reparam), dtype))
+        stages.append(ResidualBlock((affine,), shortcut, pair, "bregman", skip))
+    head = jnp.asarray(_as_numpy(_linear_weight(module.output)), dtype)
+    stages.append(Affine(Matrix(head), jnp.asarray(_as_numpy(module.output.bias), dtype)))
+    return ConvNet(tuple(stages))
+
+
+def _legendre_mlp(module: Any, pair: LegendrePair, strict: bool, dtype: Any) -> MLP:
+    """Our `MLP` with the module's weights and the true σ⁻¹ (module docstring)."""
     version: Version = "bregman" if module.version == "bregman" else "standard"
     hidden = []
     for k, (linear, reparam) in enumerate(zip(module.lin, module.reparametrization, strict=True)):
@@ -159,3 +195,36 @@ def from_bregmanet(
     head_weight = jnp.asarray(_as_numpy(_linear_weight(module.output)), dtype)
     head_bias = jnp.asarray(_as_numpy(module.output.bias), dtype)
     return MLP(tuple(hidden), head_weight, head_bias, pair, version)
+
+
+def from_bregmanet(
+    module: Any,
+    *,
+    activation: str | None = None,
+    skip: str = "model",
+    strict: bool = True,
+    dtype: Any = jnp.float32,
+) -> ConvNet | MLP:
+    """The network of a ``bregmanet.MLP`` (see the module docstring): with ``skip="model"`` a
+    `ConvNet` computing what the module computes (the package's g and clamp), with
+    ``skip="legendre"`` our `MLP` with the true σ⁻¹.
+
+    ``activation``: the official name the module was built with (checked against its σ), or
+    None to identify σ by evaluating it. ``dtype``: float32 or float64 (needs x64).
+    """
+    try:
+        from bregmanet import MLP as OfficialMLP
+    except ImportError as err:
+        raise ImportError("from_bregmanet needs torch and bregmanet (the 'peers' extra)") from err
+    if not isinstance(module, OfficialMLP):
+        raise TypeError(f"expected a bregmanet.MLP, got {type(module).__name__}")
+    if skip not in SKIPS:
+        raise ValueError(f"unknown skip {skip!r}; expected one of {list(SKIPS)}")
+    dtype = check_dtype(dtype)
+    if dtype == jnp.float64 and not jax.config.read("jax_enable_x64"):
+        raise ValueError('dtype=float64 needs jax.config.update("jax_enable_x64", True)')
+    pair = identify_activation(module)
+    name = _official_name(module, pair, activation)
+    if skip == "model":
+        return _as_trained(module, pair, name, dtype)
+    return _legendre_mlp(module, pair, strict, dtype)

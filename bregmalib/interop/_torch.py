@@ -1,23 +1,22 @@
 """Convert PyTorch models into a `bregmalib.nn.ConvNet`: the residual networks of the official
-package (``bregmanet.bresnet20``, …, ``bresnet1202``, Bregman version) and ``torch.nn.Sequential``
-models of Linear, Conv2d, BatchNorm2d, Flatten, AvgPool2d and Sigmoid/Tanh/Softplus.
+package (``bregmanet.bresnet20``, …, ``bresnet1202`` and ``bresnet18``, ``bresnet34``, Bregman
+version) and ``torch.nn.Sequential`` models of Linear, Conv2d, BatchNorm2d, Flatten, AvgPool2d
+and Sigmoid/Tanh/Softplus.
 
 What a bregmanet ``BregmanBasicBlock`` computes (read from bregmanet 1.0.0, shortcut option E):
 x⁺ = σ(g(clamp(Sx, lo + 2·10⁻⁵, hi − 2·10⁻⁵)) + BN₂C₂σ(BN₁C₁x)), where S subsamples by 2 and
 pads C/4 channels on each side with σ(0) when the block widens, and g is the package's "offset".
 Batch norm in eval mode is y = γ(x − μ)/√(v + ε) + β, folded into the convolution before it.
-The package's g is σ⁻¹ except for ``sigmoid`` (g(s) = log(s/(1 + s))), ``relu`` (the bent
-identity, g(s) = s + 1/s) and softplus (a series log(βs)/β + s below βs = e⁻⁵, where g jumps,
-so that the model has no finite Lipschitz constant). ``skip="model"`` keeps g as the package
-has it, so that every bound is a bound on the trained model; ``skip="legendre"`` uses σ⁻¹ (the
-network the paper defines), whose outputs differ for those activations (`output_difference`
-measures by how much).
+The package's g (`bregmalib.interop._skip`) is σ⁻¹ except for sigmoid, the bent identity and
+softplus (where g jumps, so that the model has no finite Lipschitz constant). ``skip="model"``
+keeps g as the package has it, so that every bound is a bound on the trained model;
+``skip="legendre"`` uses σ⁻¹ (the network the paper defines), whose outputs differ for those
+activations (`output_difference` measures by how much).
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +26,8 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
-from bregmalib._certified import round_up
 from bregmalib.interop._bregmanet import official_pair
+from bregmalib.interop._skip import skip_map
 from bregmalib.legendre import LegendrePair
 from bregmalib.nn import (
     Activation,
@@ -38,10 +37,10 @@ from bregmalib.nn import (
     ConvNet,
     Flatten,
     Matrix,
+    MaxPool,
     Padding,
     ResidualBlock,
     Shortcut,
-    SkipMap,
 )
 
 #: the residual networks of bregmanet 1.0.0 for 32 × 32 images and their blocks per stage
@@ -53,9 +52,8 @@ BRESNETS: dict[str, int] = {
     "bresnet110": 18,
     "bresnet1202": 200,
 }
-#: bregmanet's margin: its interval is shrunk by it, then the block clamps by it again
-PACKAGE_MARGIN = 1e-5
-SKIPS = ("model", "legendre")
+#: its ImageNet residual networks that convert (basic blocks) and their blocks per stage
+LARGE_BRESNETS: dict[str, tuple[int, ...]] = {"bresnet18": (2, 2, 2, 2), "bresnet34": (3, 4, 6, 3)}
 
 
 def _need_torch() -> Any:
@@ -70,56 +68,6 @@ def _need_torch() -> Any:
 
 def _numpy(tensor: Any) -> np.ndarray:
     return tensor.detach().cpu().double().numpy()
-
-
-def _sigmoid_offset(s: Array) -> Array:
-    return jnp.log(s / (1.0 + s))
-
-
-def _bent_offset(s: Array) -> Array:
-    return s + 1.0 / s
-
-
-def _softplus_offset(beta: float) -> Callable[[Array], Array]:
-    """bregmanet's softplus g: log(βs)/β + s where βs < e⁻⁵, else log(1 − e^{−βs})/β + s (the
-    two branches differ by about e⁻⁵/(2β) where they meet, so g jumps there)."""
-
-    def offset(s: Array) -> Array:
-        series = jnp.log(beta * s) / beta + s
-        exact = jnp.log(-jnp.expm1(-beta * s)) / beta + s
-        return jnp.where(s * beta < math.exp(-5.0), series, exact)
-
-    return offset
-
-
-def _package_inverse(
-    name: str, pair: LegendrePair, lo: float
-) -> tuple[str, Callable[[Array], Array], float] | None:
-    """The package's g where it is not σ⁻¹ (None where it is), and sup |g′| on [lo, hi]:
-    sigmoid g′(s) = 1/(s(1 + s)), largest at lo; bent identity g′(s) = 1 − 1/s², of modulus
-    at most max(1, 1/lo² − 1); softplus: +inf, g is discontinuous."""
-    if name == "sigmoid":
-        return "log(s/(1+s))", _sigmoid_offset, 1.0 / (lo * (1.0 + lo))
-    if name == "relu":
-        return "s+1/s", _bent_offset, max(1.0, 1.0 / lo**2 - 1.0)
-    if "softplus" in name:
-        beta = pair.parameter_values["beta"]
-        return "bregmanet softplus offset (discontinuous)", _softplus_offset(beta), math.inf
-    return None
-
-
-def skip_map(name: str, pair: LegendrePair, skip: str) -> SkipMap:
-    """The Bregman skip of a bregmanet block built with activation ``name``: the package's
-    clamp to [lo + 2·10⁻⁵, hi − 2·10⁻⁵], and its g (``skip="model"``) or σ⁻¹ (``"legendre"``)."""
-    if skip not in SKIPS:
-        raise ValueError(f"unknown skip {skip!r}; expected one of {list(SKIPS)}")
-    lo = pair.lower + 2 * PACKAGE_MARGIN
-    hi = pair.upper - 2 * PACKAGE_MARGIN
-    wrong = _package_inverse(name.lower(), pair, lo)
-    if skip == "model" and wrong is not None:
-        label, function, slope = wrong
-        return SkipMap(function, lo, hi, label, float(round_up(slope, 4)))
-    return SkipMap(None, lo, hi)
 
 
 def fold_batch_norm(
@@ -182,6 +130,64 @@ def _block(
     return ResidualBlock((first, second), shortcut, pair, "bregman", skip_map(name, pair, skip))
 
 
+def _small_stages(
+    module: Any, activation: str, skip: str, image_shape: tuple[int, ...], dtype: Any
+) -> list[Any]:
+    """The stages of a CIFAR BregmanResNet (bresnet20 … 1202): stem, σ, three stages of blocks
+    with the model's activation, global average pooling, flattening, the linear head."""
+    from bregmanet.resnet_small import BisBregmanBasicBlock, BregmanBasicBlock
+
+    pair = official_pair(activation)
+    stem = _conv_affine(module.conv1, module.bn1, image_shape, dtype)
+    stages: list[Any] = [stem, Activation(pair, stem.out_shape)]
+    for block in (*module.layer1, *module.layer2, *module.layer3):
+        if isinstance(block, BisBregmanBasicBlock):
+            raise ValueError(
+                "bregmanet's bregman_bis networks fail in the package itself (the second "
+                "shortcut of a widening block subsamples an already subsampled map: shape "
+                "mismatch), so there is no trained model to convert"
+            )
+        if not isinstance(block, BregmanBasicBlock):
+            raise ValueError(f"only BregmanBasicBlock converts, not {type(block).__name__}")
+        stages.append(_block(block, activation, pair, skip, stages[-1].out_shape, dtype))
+    stages.append(_global_pool(stages[-1].out_shape))
+    return [*stages, Flatten(stages[-1].out_shape), _linear(module.linear, dtype)]
+
+
+def _large_stages(
+    module: Any, activation: str, skip: str, image_shape: tuple[int, ...], dtype: Any
+) -> list[Any]:
+    """The stages of an ImageNet BregmanResNet (bresnet18, 34): 7 × 7 stride-2 stem, σ, 3 × 3
+    stride-2 max pooling, four stages of blocks (bregmanet 1.0.0 builds them with softplus,
+    β = 1000, whatever the model's activation), global average pooling, the linear head."""
+    from bregmanet.resnet_large import BregmanBasicBlock
+
+    pair = official_pair(activation)
+    stem = _conv_affine(module.conv1, module.bn1, image_shape, dtype)
+    pool = MaxPool(3, 2, 1, stem.out_shape)
+    stages: list[Any] = [stem, Activation(pair, stem.out_shape), pool]
+    blocks = (*module.layer1, *module.layer2, *module.layer3, *module.layer4)
+    for block in blocks:
+        if not isinstance(block, BregmanBasicBlock):
+            raise ValueError(
+                f"bregmanet's {type(block).__name__} networks (bresnet50, 101, 152, bresnext, "
+                "wide_bresnet) apply g, softplus's offset, to the unclamped output of a 1×1 "
+                "convolution and batch norm, outside g's domain (0, ∞): the package computes "
+                "NaN there, so they do not convert"
+            )
+        name = "softplus"
+        block_pair = official_pair(name)
+        stages.append(_block(block, name, block_pair, skip, stages[-1].out_shape, dtype))
+    stages.append(_global_pool(stages[-1].out_shape))
+    return [*stages, Flatten(stages[-1].out_shape), _linear(module.fc, dtype)]
+
+
+def _global_pool(shape: tuple[int, ...]) -> AvgPool:
+    if shape[1] != shape[2]:
+        raise ValueError(f"global average pooling converts on square maps only, got {shape}")
+    return AvgPool(shape[1], shape)
+
+
 def from_bresnet(
     module: Any,
     activation: str,
@@ -191,29 +197,20 @@ def from_bresnet(
     dtype: Any = jnp.float64,
 ) -> ConvNet:
     """The `ConvNet` computing what a bregmanet ``BregmanResNet`` (Bregman version, blocks with
-    shortcut option E) computes in eval mode on images of ``image_shape``, its batch norms
-    folded; ``activation`` is the name it was built with (see the module docstring for
-    ``skip``)."""
+    shortcut option E: ``bresnet20`` … ``bresnet1202`` and ``bresnet18``, ``bresnet34``)
+    computes in eval mode on images of ``image_shape``, its batch norms folded; ``activation``
+    is the name it was built with (see the module docstring for ``skip``). The package's other
+    networks raise: its standard versions cannot be built, its ``bregman_bis`` networks and its
+    Bottleneck networks fail or give NaN in the package itself."""
     _need_torch()
-    from bregmanet.resnet_small import BregmanBasicBlock, BregmanResNet
+    from bregmanet import resnet_large, resnet_small
 
-    if not isinstance(module, BregmanResNet):
-        raise TypeError(f"expected a bregmanet BregmanResNet, got {type(module).__name__}")
-    pair = official_pair(activation)
-    stem = _conv_affine(module.conv1, module.bn1, tuple(image_shape), dtype)
-    stages: list[Any] = [stem, Activation(pair, stem.out_shape)]
-    shape = stem.out_shape
-    for block in (*module.layer1, *module.layer2, *module.layer3):
-        if not isinstance(block, BregmanBasicBlock):
-            raise ValueError(
-                f"only BregmanBasicBlock converts, not {type(block).__name__} (the standard "
-                "version's ReLU has no Legendre pair; bregman_bis blocks are not supported)"
-            )
-        stages.append(_block(block, activation, pair, skip, shape, dtype))
-        shape = stages[-1].out_shape
-    pool = AvgPool(shape[1], shape)
-    stages += [pool, Flatten(pool.out_shape), _linear(module.linear, dtype)]
-    return ConvNet(tuple(stages))
+    shape = tuple(image_shape)
+    if isinstance(module, resnet_small.BregmanResNet):
+        return ConvNet(tuple(_small_stages(module, activation, skip, shape, dtype)))
+    if isinstance(module, resnet_large.BregmanResNet):
+        return ConvNet(tuple(_large_stages(module, activation, skip, shape, dtype)))
+    raise TypeError(f"expected a bregmanet BregmanResNet, got {type(module).__name__}")
 
 
 def _linear(linear: Any, dtype: Any) -> Affine:
@@ -294,14 +291,17 @@ def torch_outputs(module: Any, inputs: np.ndarray) -> np.ndarray:
         return _numpy(module(torch.from_numpy(np.asarray(inputs, np.float64))))
 
 
-def output_difference(net: ConvNet, other: ConvNet, inputs: ArrayLike) -> float:
-    """max |f(x) − f′(x)| over a batch of inputs (e.g. ``skip="model"`` against
-    ``"legendre"``)."""
+def output_difference(
+    net: Callable[[Array], Array], other: Callable[[Array], Array], inputs: ArrayLike
+) -> float:
+    """max |f(x) − f′(x)| over a batch of inputs, for two networks of one input (a `ConvNet`,
+    an `MLP`), e.g. ``skip="model"`` against ``"legendre"``."""
     x = jnp.asarray(inputs, jnp.float64)
     return float(jnp.max(jnp.abs(jax.vmap(net)(x) - jax.vmap(other)(x))))
 
 
-def agreement(module: Any, net: ConvNet, inputs: np.ndarray) -> float:
-    """max |f_torch(x) − f(x)| over a batch of inputs, both in float64."""
+def agreement(module: Any, net: Callable[[Array], Array], inputs: np.ndarray) -> float:
+    """max |f_torch(x) − f(x)| over a batch of inputs, both in float64 (``net`` a `ConvNet` or
+    an `MLP` of float64 arrays)."""
     ours = np.asarray(jax.vmap(net)(jnp.asarray(inputs, jnp.float64)))
     return float(np.max(np.abs(torch_outputs(module, inputs) - ours)))

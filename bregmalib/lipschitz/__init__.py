@@ -10,7 +10,8 @@ runs both on a model and returns the ratio; `lipschitz_star` does so per group o
 `convnet_bounds` bounds a convolutional `ConvNet` (certified operator norms of convolutions).
 Local bounds on ℓ₂/ℓ∞ balls and boxes around inputs (`local_lipschitz`, `box_lipschitz`,
 `region_lipschitz`) propagate bounds through the Jacobian graph with exact centre products
-(after Shi et al., NeurIPS 2022); `local_lower` gives projected-ascent lower bounds on them;
+(after Shi et al., NeurIPS 2022), and intervals through the stages of a `ConvNet`;
+`local_lower` gives lower bounds on them;
 `margin_lipschitz` bounds f_y − f_j per pair of classes and `margin_radius` certifies ℓ₂ radii;
 `branch_and_bound` splits a box into leaves, an anytime certified bound beside the best lower.
 Every entry point takes a `bregmalib.nn` network (`Network`, `MLP`, `Dense`, or a `Layer` as a
@@ -44,7 +45,7 @@ from bregmalib.lipschitz._local import (
     local_lipschitz,
     region_lipschitz,
 )
-from bregmalib.lipschitz._local_lower import region_lower as local_lower
+from bregmalib.lipschitz._local_api import local_lower
 from bregmalib.lipschitz._lower import LowerBound, best_lower, lower_bounds
 from bregmalib.lipschitz._margin import margin_lipschitz, margin_radius
 from bregmalib.lipschitz._report import (

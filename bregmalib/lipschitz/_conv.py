@@ -11,12 +11,15 @@ rounding error of each entry bounded by γ Σ|K| (Higham 2002, §3.1), and its n
 as in `bregmalib._certified.spectral_norm_upper`. The lower bound is power iteration on the
 convolution operator itself (x ↦ Cᵀ C x through JAX), which never exceeds ‖C‖₂.
 
-Stages. ‖σ′‖∞ = L_σ for an activation, 1/k for k × k average pooling, 1 for flattening. A
-Bregman residual block x⁺ = σ(g(clamp Sx) + r(x)) has J = D_z(D_g S + J_r) with ‖S‖ ≤ 1, so
-Lip ≤ ρ + L_σ Lip(r), where ρ = R_σ(Δ) for g = σ⁻¹ (Frecon et al., ICML 2022, slope ratio
-σ′(ũ + δ)/σ′(ũ) for |δ| ≤ Δ ≥ sup|r|) and ρ = L_σ sup|g′| otherwise; Lip(r) ≤
-L_σ^{m−1} Π‖A_i‖. Euclidean: L_σ(1 + Lip(r)); standard: L_σ Lip(r). The network bound is the
-product of its stages' bounds.
+Stages. ‖σ′‖∞ = L_σ for an activation, 1/k for k × k average pooling, ⌈k/s⌉ for max pooling
+(`bregmalib.nn.MaxPool`), 1 for flattening. A
+Bregman residual block x⁺ = σ(g(clamp Sx) + r(x)) has J = D_z(D_g S + J_r), so
+Lip ≤ ρ‖S‖ + L_σ Lip(r), with ‖S‖ ≤ 1 for a subsampling shortcut and the certified ‖V‖₂ for a
+matrix, ρ = R_σ(Δ) for g = σ⁻¹ (Frecon et al., ICML 2022, slope ratio σ′(ũ + δ)/σ′(ũ) for
+|δ| ≤ Δ ≥ sup|r|) and ρ = L_σ sup|g′| otherwise, or the slope ratio of that g where the
+`SkipMap` knows one; Lip(r) ≤ L_σ^{m−1} Π‖A_i‖. Euclidean:
+L_σ(‖S‖ + Lip(r)); standard: L_σ Lip(r). The network bound is the product of its stages'
+bounds.
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ from bregmalib.nn import (
     ConvNet,
     Flatten,
     Matrix,
+    MaxPool,
     ResidualBlock,
+    Shortcut,
     Stage,
 )
 
@@ -200,9 +205,12 @@ def _branch_magnitude(block: ResidualBlock, magnitude: float) -> float:
 def _skip_ratio(block: ResidualBlock, delta: float) -> tuple[float, str]:
     """ρ ≥ sup σ′(z)·g′(clamp s) (see the module docstring) and the reason when infinite."""
     pair = block.pair
-    if block.skip.function is not None:
-        value = float(mul_up(_lipschitz_sigma(pair), block.skip.slope))
-        return value, "" if math.isfinite(value) else f"no bound on g′ for g = {block.skip.name}"
+    skip = block.skip
+    if skip.function is not None:
+        value = float(mul_up(_lipschitz_sigma(pair), skip.slope))
+        if skip.ratio is not None and math.isfinite(delta):
+            value = min(value, skip.ratio(delta))
+        return value, "" if math.isfinite(value) else f"no bound on g′ for g = {skip.name}"
     if not math.isfinite(delta):
         return math.inf, "the branch output is unbounded (σ's interval is unbounded)"
     ratio = float(slope_ratio_bound(pair)(delta))
@@ -217,9 +225,19 @@ def block_upper(block: ResidualBlock, magnitude: float = math.inf) -> StageBound
     if block.version == "standard":
         return StageBound("block", branch)
     if block.version == "euclidean":
-        return StageBound("block", float(add_up(lip_sigma, branch)))
+        skip = float(mul_up(lip_sigma, shortcut_norm_upper(block)))
+        return StageBound("block", float(add_up(skip, branch)))
     ratio, reason = _skip_ratio(block, _branch_magnitude(block, magnitude))
-    return StageBound("block", float(add_up(ratio, branch)), reason)
+    skip = float(mul_up(ratio, shortcut_norm_upper(block)))
+    return StageBound("block", float(add_up(skip, branch)), reason)
+
+
+def shortcut_norm_upper(block: ResidualBlock) -> float:
+    """A certified bound of ‖S‖₂: 1 for a subsampling shortcut (it selects coordinates and adds
+    constants), the certified spectral norm of a matrix V."""
+    if isinstance(block.shortcut, Shortcut):
+        return 1.0
+    return spectral_norm_upper(block.shortcut.matrix)
 
 
 def stage_upper(stage: Stage, magnitude: float = math.inf) -> StageBound:
@@ -231,6 +249,8 @@ def stage_upper(stage: Stage, magnitude: float = math.inf) -> StageBound:
         return StageBound("activation", _lipschitz_sigma(stage.pair))
     if isinstance(stage, AvgPool):
         return StageBound("pool", float(round_up(1.0 / stage.size, 1)))
+    if isinstance(stage, MaxPool):
+        return StageBound("max pool", float(-(-stage.size // stage.stride)))
     if isinstance(stage, Flatten):
         return StageBound("flatten", 1.0)
     return block_upper(stage, magnitude)

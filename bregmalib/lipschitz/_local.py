@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import time
 from typing import Any, Literal
 
@@ -61,7 +62,8 @@ from bregmalib._certified import (
     round_up,
 )
 from bregmalib.legendre import LegendrePair
-from bregmalib.nn import Layer, Network, NetworkLike, as_network
+from bregmalib.lipschitz._conv_local import convnet_local_upper
+from bregmalib.nn import ConvNet, Layer, Network, NetworkLike, as_network
 from bregmalib.nn.functional import dual_jacobian, preactivation, primal_trace
 
 #: the norm of a region (a ball's) and of a Lipschitz constant: ℓ₂ or ℓ∞
@@ -101,13 +103,17 @@ def _check_norm(norm: object) -> LocalNorm:
     raise ValueError(f"unknown norm {norm!r}; expected 'l2' or 'linf'")
 
 
-def _natural_ends(net: Network) -> tuple[float, float]:
+def _natural_ends(net: Network | ConvNet) -> tuple[float, float]:
+    if isinstance(net, ConvNet):
+        return -np.inf, np.inf
     if net.dual_input:
         return net.pair.lower, net.pair.upper
     return -np.inf, np.inf
 
 
-def _clip_ends(net: Network, domain: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+def _clip_ends(
+    net: Network | ConvNet, domain: Any, shape: tuple[int, ...]
+) -> tuple[np.ndarray, ...]:
     lo, hi = _natural_ends(net)
     if domain is not None:
         lo, hi = max(lo, float(np.min(domain[0]))), min(hi, float(np.max(domain[1])))
@@ -117,12 +123,25 @@ def _clip_ends(net: Network, domain: Any, shape: tuple[int, ...]) -> tuple[np.nd
     return np.full(shape, lo), np.full(shape, hi)
 
 
+def _rows(net: Network | ConvNet, points: ArrayLike) -> np.ndarray:
+    """Inputs as rows; a `ConvNet`'s images (one, or a batch) flattened."""
+    points = np.asarray(points, np.float64)
+    if isinstance(net, ConvNet):
+        return points.reshape(-1, math.prod(net.in_shape))
+    return np.atleast_2d(points)
+
+
 def ball_region(
-    net: Network, centers: ArrayLike, radius: float, norm: LocalNorm = "l2", domain: Any = None
+    net: Network | ConvNet,
+    centers: ArrayLike,
+    radius: float,
+    norm: LocalNorm = "l2",
+    domain: Any = None,
 ) -> Region:
-    """Balls ‖x − x₀‖_p ≤ ε around each row x₀ of ``centers``, intersected with ``domain``
-    (a pair (lower, upper) of scalars or arrays; None: the natural domain of the network)."""
-    centers = np.atleast_2d(np.asarray(centers, np.float64))
+    """Balls ‖x − x₀‖_p ≤ ε around each row x₀ of ``centers`` (a `ConvNet`'s images flattened),
+    intersected with ``domain`` (a pair (lower, upper) of scalars or arrays; None: the natural
+    domain of the network, ℝⁿ for a `ConvNet`)."""
+    centers = _rows(net, centers)
     if not radius > 0:
         raise ValueError(f"radius must be > 0, got {radius}")
     lower, upper = _clip_ends(net, domain, centers.shape)
@@ -132,10 +151,9 @@ def ball_region(
     return Region(centers, scale, lower, upper, 2 if _check_norm(norm) == "l2" else 1)
 
 
-def box_region(net: Network, lower: ArrayLike, upper: ArrayLike) -> Region:
+def box_region(net: Network | ConvNet, lower: ArrayLike, upper: ArrayLike) -> Region:
     """Boxes [lower, upper] (rows: one box per input) inside the natural domain."""
-    lower = np.atleast_2d(np.asarray(lower, np.float64))
-    upper = np.atleast_2d(np.asarray(upper, np.float64))
+    lower, upper = _rows(net, lower), _rows(net, upper)
     lo, hi = _natural_ends(net)
     if np.any(lower > upper) or np.any(lower < lo) or np.any(upper > hi):
         raise ValueError("need lower <= upper inside the natural domain")
@@ -380,11 +398,27 @@ def _assumptions(net: Network) -> tuple[str, ...]:
     )
 
 
-def region_lipschitz(model: NetworkLike, region: Region, norm: LocalNorm = "l2") -> LocalBounds:
+def _convnet_region(net: ConvNet, region: Region, norm: LocalNorm) -> LocalBounds:
+    """`region_lipschitz` of a `ConvNet` (`bregmalib.lipschitz._conv_local`)."""
+    start = time.perf_counter()
+    arrays = (region.center, region.scale, region.lower, region.upper)
+    upper, assumptions = convnet_local_upper(net, *arrays, region.dual, 2 if norm == "l2" else 1)
+    reason = ""
+    if np.any(np.isinf(upper)):
+        reason = "a stage has no finite local bound on a region (a skip g that jumps there)"
+    return LocalBounds(upper, norm, time.perf_counter() - start, assumptions, reason)
+
+
+def region_lipschitz(
+    model: NetworkLike | ConvNet, region: Region, norm: LocalNorm = "l2"
+) -> LocalBounds:
     """Certified upper bounds of sup ‖J(x)‖ over each region of ``region``: the ℓ₂ operator
     norm (``norm="l2"``) or ‖·‖_{∞→∞}, the largest row ℓ₁ norm (``"linf"``), which are the
-    Lipschitz constants on the (convex) regions in those norms."""
+    Lipschitz constants on the (convex) regions in those norms. A `ConvNet` gets interval
+    propagation through its stages (`bregmalib.lipschitz._conv_local`)."""
     norm = _check_norm(norm)
+    if isinstance(model, ConvNet):
+        return _convnet_region(model, region, norm)
     net = as_network(model, dtype=jnp.float64)
     if not net.pair.legendre:
         raise ValueError(f"local bounds need a Legendre pair, got {net.pair.name}")
@@ -402,7 +436,7 @@ def region_lipschitz(model: NetworkLike, region: Region, norm: LocalNorm = "l2")
 
 
 def local_lipschitz(
-    model: NetworkLike,
+    model: NetworkLike | ConvNet,
     centers: ArrayLike,
     radius: float,
     *,
@@ -411,13 +445,13 @@ def local_lipschitz(
 ) -> LocalBounds:
     """Certified bounds of the Lipschitz constant in ``norm`` on the ``norm``-ball of radius
     ``radius`` around each row of ``centers`` (∩ ``domain``, a pair (lower, upper))."""
-    net = as_network(model, dtype=jnp.float64)
+    net = model if isinstance(model, ConvNet) else as_network(model, dtype=jnp.float64)
     return region_lipschitz(net, ball_region(net, centers, radius, norm, domain), norm)
 
 
 def box_lipschitz(
-    model: NetworkLike, lower: ArrayLike, upper: ArrayLike, *, norm: LocalNorm = "l2"
+    model: NetworkLike | ConvNet, lower: ArrayLike, upper: ArrayLike, *, norm: LocalNorm = "l2"
 ) -> LocalBounds:
     """Certified bounds of the Lipschitz constant in ``norm`` on each box [lower, upper]."""
-    net = as_network(model, dtype=jnp.float64)
+    net = model if isinstance(model, ConvNet) else as_network(model, dtype=jnp.float64)
     return region_lipschitz(net, box_region(net, lower, upper), norm)

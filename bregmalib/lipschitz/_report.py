@@ -17,10 +17,11 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from bregmalib.lipschitz._conv import convnet_bounds
 from bregmalib.lipschitz._domain import Box, make_box
 from bregmalib.lipschitz._lower import best_lower, lower_bounds
 from bregmalib.lipschitz._upper import best_bound, upper_bounds
-from bregmalib.nn import Network, NetworkLike, as_network
+from bregmalib.nn import Activation, ConvNet, Network, NetworkLike, ResidualBlock, as_network
 
 #: how far a lower bound may exceed a certified upper bound through its own rounding (it is
 #: evaluated in the network's dtype, not outward-rounded), by that dtype
@@ -80,8 +81,54 @@ def check_sound(upper: float, lower: float, what: str, *, dtype: str = "float64"
         raise UnsoundBoundError(f"{what}: lower bound {lower!r} exceeds upper bound {upper!r}")
 
 
+def convnet_domain(net: ConvNet, domain: Box | tuple[Any, Any] | None) -> tuple[float, float]:
+    """The scalar input box [lo, hi] of a `ConvNet`'s report: ``domain``'s two numbers, or for
+    None the interval I when the first stage is a Bregman block and I is bounded."""
+    if domain is None:
+        first = net.stages[0]
+        if isinstance(first, ResidualBlock) and first.version == "bregman":
+            ends = (float(first.pair.lower), float(first.pair.upper))
+            if np.all(np.isfinite(ends)):
+                return ends
+        raise ValueError("the report of this network needs a domain (lower, upper) of numbers")
+    lo, hi = (domain.lower, domain.upper) if isinstance(domain, Box) else domain
+    if np.size(lo) != 1 or np.size(hi) != 1 or not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("a convolutional network's domain is two finite numbers (lower, upper)")
+    if not float(lo) < float(hi):
+        raise ValueError(f"need lower < upper, got ({float(lo)}, {float(hi)})")
+    return float(lo), float(hi)
+
+
+def _convnet_report(
+    net: ConvNet, domain: Box | tuple[Any, Any] | None, restarts: int, key: Array | None
+) -> LipschitzReport:
+    """`convnet_bounds` (stage product, power iteration at 2·``restarts`` points) as a report."""
+    start = time.perf_counter()
+    lo, hi = convnet_domain(net, domain)
+    bounds = convnet_bounds(net, (lo, hi), points=2 * restarts, key=key)
+    check_sound(bounds.upper, bounds.lower, "convolutional stage product")
+    blocks = {s.version for s in net.stages if isinstance(s, ResidualBlock)}
+    pairs = sorted({s.pair.name for s in net.stages if isinstance(s, Activation | ResidualBlock)})
+    assumptions = bounds.assumptions + ((bounds.reason,) if bounds.reason else ())
+    return LipschitzReport(
+        upper=bounds.upper,
+        lower=bounds.lower,
+        ratio=float(bounds.ratio),
+        method="stage product",
+        lower_method="power iteration",
+        assumptions=assumptions,
+        seconds=time.perf_counter() - start,
+        uppers={"stage product": bounds.upper},
+        lowers={"power iteration": bounds.lower},
+        upper_seconds={"stage product": bounds.upper_seconds},
+        version="/".join(sorted(blocks)) or "standard",
+        activation="/".join(pairs),
+        domain=f"[{lo:g}, {hi:g}]^{int(np.prod(net.in_shape))}",
+    )
+
+
 def lipschitz_report(
-    model: NetworkLike,
+    model: NetworkLike | ConvNet,
     domain: Box | tuple[Any, Any] | None = None,
     *,
     restarts: int = 16,
@@ -93,8 +140,15 @@ def lipschitz_report(
     """Every applicable upper bound and the ascent lower bounds of ``model`` (a network, an
     MLP, or a single layer as a depth-1 network) on ``domain`` (None: the natural domain, ℝⁿ or
     Iⁿ; or (lower, upper)); the best of each, their ratio, the assumptions and the time.
+    A `ConvNet` (a converted bregmanet model) gets `convnet_bounds` on the scalar box
+    ``domain`` (None: I when it starts with a Bregman block of a bounded I); ``methods`` and
+    ``columns`` are for networks only.
 
     Raises `UnsoundBoundError` if a lower bound exceeds an upper bound (a bug)."""
+    if isinstance(model, ConvNet):
+        if methods is not None or columns is not None:
+            raise ValueError("methods and columns apply to networks of dense layers only")
+        return _convnet_report(model, domain, restarts, key)
     start = time.perf_counter()
     net = as_network(model)
     box = make_box(net, domain)

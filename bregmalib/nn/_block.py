@@ -10,9 +10,9 @@ them) and the skip coordinate
 - ``"standard"``: ũ = 0,
 
 where S is a `Shortcut` (the identity, or a stride-s subsampling whose new channels are filled
-with a constant). A Bregman layer σ(σ⁻¹(Vx) + Wx + b) of the functional core is the case of an
-affine branch Wx + b with S = V. The primal Jacobian of a Bregman block is
-J(x) = diag σ′(z) (diag g′(clamp Sx) S + J_r(x)) with z = ũ + r(x).
+with a constant) or a `Matrix` V on vectors. A Bregman layer σ(σ⁻¹(Vx) + Wx + b) of the
+functional core is the case of an affine branch Wx + b with S = V. The primal Jacobian of a
+Bregman block is J(x) = diag σ′(z) (diag g′(clamp Sx) S + J_r(x)) with z = ũ + r(x).
 """
 
 from __future__ import annotations
@@ -26,20 +26,25 @@ import jax.numpy as jnp
 from jax import Array
 
 from bregmalib.legendre import LegendrePair
-from bregmalib.nn._conv import Affine, AvgPool, Flatten, Shape
+from bregmalib.nn._conv import Affine, AvgPool, Flatten, Matrix, MaxPool, Shape
 from bregmalib.nn._layer import Version, check_version
 
 
 class SkipMap(eqx.Module):
     """ũ = g(clamp(s, lo, hi)) for the Bregman skip: g = σ⁻¹ (``function`` None) or the
-    function a trained model used in its place, with the clamp it applied (±inf: none) and
-    ``slope`` ≥ sup |g′| on [lo, hi] (what a Lipschitz bound needs of a g that is not σ⁻¹)."""
+    function a trained model used in its place, with the clamp it applied (±inf: none),
+    ``slope`` ≥ sup |g′| on [lo, hi] (what a Lipschitz bound needs of a g that is not σ⁻¹) and
+    ``local_slope(a, b)`` ≥ sup |g′| on [a, b] ⊂ [lo, hi] (+inf where g jumps; None: ``slope``),
+    what a local bound needs; ``ratio(Δ)`` ≥ sup σ′(g(s) + δ)|g′(s)| over s in [lo, hi] and
+    |δ| ≤ Δ when known (None: L_σ·``slope``), the slope ratio R_σ(Δ) of this g."""
 
     function: Callable[[Array], Array] | None = eqx.field(static=True, default=None)
     lo: float = eqx.field(static=True, default=-math.inf)
     hi: float = eqx.field(static=True, default=math.inf)
     name: str = eqx.field(static=True, default="inverse")
     slope: float = eqx.field(static=True, default=math.inf)
+    local_slope: Callable[[Array, Array], Array] | None = eqx.field(static=True, default=None)
+    ratio: Callable[[float], float] | None = eqx.field(static=True, default=None)
 
     def __call__(self, pair: LegendrePair, s: Array) -> Array:
         """g(clamp(s)); with g = σ⁻¹ clamped 4 machine epsilons inside I as well."""
@@ -112,7 +117,7 @@ class ResidualBlock(eqx.Module):
     """x ↦ σ(ũ + r(x)) (see the module docstring); ``branch`` holds A_1, …, A_m."""
 
     branch: tuple[Affine, ...]
-    shortcut: Shortcut
+    shortcut: Shortcut | Matrix
     pair: LegendrePair = eqx.field(static=True)
     version: Version = eqx.field(static=True)
     skip: SkipMap = SkipMap()
@@ -142,8 +147,8 @@ class ResidualBlock(eqx.Module):
 
     @property
     def stride(self) -> int:
-        """The shortcut's subsampling stride."""
-        return self.shortcut.stride
+        """The shortcut's subsampling stride (1 for a matrix V)."""
+        return self.shortcut.stride if isinstance(self.shortcut, Shortcut) else 1
 
     def point(self, x: Array) -> tuple[Array, Array]:
         """(ũ, z) at x: the skip coordinate and the pre-activation z = ũ + r(x)."""
@@ -167,13 +172,14 @@ class ResidualBlock(eqx.Module):
         skip = self.skip
         if (
             self.version != "bregman"
+            or not isinstance(self.shortcut, Shortcut)
             or skip.function is not None
             or skip.lo > -math.inf
             or (skip.hi < math.inf)
         ):
             raise ValueError(
-                "the dual pass exists only for Bregman blocks with g = σ⁻¹ and no clamp, "
-                f"not a {self.version} block with g = {skip.name}"
+                "the dual pass exists only for Bregman blocks with g = σ⁻¹, no clamp and a "
+                f"subsampling shortcut, not a {self.version} block with g = {skip.name}"
             )
         with jax.ensure_compile_time_eval():
             fill = jnp.asarray(self.shortcut.fill, u.dtype)
@@ -184,7 +190,7 @@ class ResidualBlock(eqx.Module):
         return shortcut(u) + branch_output(self.branch, self.pair, self.pair.sigma(u))
 
 
-Stage = Affine | Activation | ResidualBlock | AvgPool | Flatten
+Stage = Affine | Activation | ResidualBlock | AvgPool | MaxPool | Flatten
 
 
 class ConvNet(eqx.Module):

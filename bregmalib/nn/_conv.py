@@ -108,6 +108,43 @@ class AvgPool(eqx.Module):
         return x.reshape(c, h, self.size, w, self.size).mean(axis=(2, 4))
 
 
+class MaxPool(eqx.Module):
+    """k × k max pooling of (C, H, W) arrays with stride s and padding p (by −∞). Each input
+    lies in at most ⌈k/s⌉² windows and |max a − max b| ≤ ‖a − b‖₂ on a window, so its ℓ₂
+    Lipschitz constant is at most ⌈k/s⌉ (its ℓ∞ one at most 1)."""
+
+    size: int = eqx.field(static=True)
+    stride: int = eqx.field(static=True)
+    padding: int = eqx.field(static=True)
+    in_shape: Shape = eqx.field(static=True)
+
+    def __check_init__(self) -> None:
+        if self.size < 1 or self.stride < 1 or not 0 <= 2 * self.padding <= self.size:
+            raise ValueError(
+                "max pooling needs size, stride >= 1 and 0 <= padding <= size/2, got "
+                f"{self.size}, {self.stride}, {self.padding}"
+            )
+
+    @property
+    def out_shape(self) -> Shape:
+        """(C, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1)."""
+        c, h, w = self.in_shape
+        k, s, p = self.size, self.stride, self.padding
+        return (c, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1)
+
+    def __call__(self, x: Array) -> Array:
+        """The maximum over each window."""
+        p = self.padding
+        return jax.lax.reduce_window(
+            x,
+            -jnp.inf,
+            jax.lax.max,
+            (1, self.size, self.size),
+            (1, self.stride, self.stride),
+            ((0, 0), (p, p), (p, p)),
+        )
+
+
 class Flatten(eqx.Module):
     """(C, H, W) ↦ the vector of its C·H·W entries in row-major order (an isometry)."""
 
