@@ -154,7 +154,7 @@ def global_rows(ratios: Mapping[str, sp.Expr]) -> list[GlobalRow]:
 
 
 #: an exact value longer than this (in LaTeX) is shown by its decimal value only
-SHORT = 30
+SHORT = 24
 
 
 def _cell(expr: sp.Expr | None) -> str:
@@ -168,6 +168,18 @@ def _cell(expr: sp.Expr | None) -> str:
     if len(exact) > SHORT:
         return f"${float(expr):.5g}$"
     return f"${exact} \\approx {float(expr):.5g}$"
+
+
+def _ratio_cell(ratio: sp.Expr) -> str:
+    """R_σ(Δ); a minimum of two closed forms is set on two lines."""
+    if ratio is sp.oo:
+        return "$+\\infty$"
+    if isinstance(ratio, sp.Min):
+        first, *rest = (math_(a) for a in ratio.args)
+        parts = [f"\\min\\bigl({first},", *(f"\\quad {a}" for a in rest)]
+        parts[-1] += "\\bigr)"
+        return "$" + "$\\newline $".join(parts) + "$"
+    return f"${math_(ratio)}$"
 
 
 def _rates_cell(row: GlobalRow, index: int) -> str:
@@ -188,7 +200,7 @@ def table_latex(rows: list[GlobalRow]) -> str:
         r"bound, $w=-2$ & limit, $w=-2$ & $\operatorname{Lip}_{I^n}$ \\ \midrule",
     ]
     for row in rows:
-        ratio = "$+\\infty$" if row.ratio is sp.oo else f"${math_(row.ratio)}$"
+        ratio = _ratio_cell(row.ratio)
         lines.append(
             f"{verbatim(row.pair)} & ${math_(row.interval)}$ & {_rates_cell(row, 0)} & "
             f"{_rates_cell(row, 1)} & {ratio} & {_cell(row.bound)} & {_cell(row.limit)} & "
@@ -380,7 +392,7 @@ def _symbolic_route(rows: list[GlobalRow], lemmas: Mapping[str, Result]) -> Symb
 
 
 PROSE = (
-    "A Bregman layer is defined on the whole cube $I^n$, and near a face of it the skip "
+    "Near a face of the cube $I^n$ the skip "
     "quotient $\\sigma'(u_i+\\delta_i)/\\sigma'(u_i)$ is a ratio of two vanishing slopes. "
     "Whether the Lipschitz constant on $I^n$ is finite is decided by two numbers of the pair. "
     "The first is the exponential rate $\\kappa_\\pm=\\lim_{u\\to\\pm\\infty}(\\log\\sigma')'(u)$ "
