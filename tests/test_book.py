@@ -147,6 +147,8 @@ def test_chapter_is_fixed_by_the_group_then_by_the_name():
         "tanh/layer_bound": cli.LAYER_BOUNDS,
         "engine/sympy_minimum": cli.ENGINE,
         "tanh/slope_ratio": cli.ACTIVATIONS,
+        "global/layer_bracket": cli.GLOBAL_DOMAIN,
+        "comparison/residual": cli.COMPARISON,
     }
     for name, chapter in by_name.items():
         assert cli.chapter_of(_result(name)) == chapter, name

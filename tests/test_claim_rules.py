@@ -143,3 +143,21 @@ def test_matrix_statement_keeps_its_order_and_is_proved_on_itself():
         _claim(statement=sp.Eq(c, a * b), symbolic=lambda: proved("by hand")).check()
     with pytest.raises(ClaimError, match="not the statement displayed"):
         _claim(symbolic=lambda: proved("other", checked=sp.Eq(c, a * b))).check()
+
+
+def test_prose_and_exhibit_are_set_before_the_result_and_must_be_ascii(tmp_path):
+    from bregmalib.symbolic._export import write_if_changed
+
+    claim = _claim(
+        prose="The paragraph a reader meets first, with $\\sigma'$.",
+        exhibit="\\begin{center}a table\\end{center}",
+        attachments={"figure.pdf": b"%PDF-1.4 bytes"},
+    )
+    result = claim.check()
+    latex = result_to_latex(result)
+    assert latex.index("The paragraph") < latex.index("a table") < latex.index("\\begin{checked")
+    figure = tmp_path / "figure.pdf"
+    assert write_if_changed(figure, result.attachments["figure.pdf"])
+    assert not write_if_changed(figure, b"%PDF-1.4 bytes"), "a second export writes nothing"
+    with pytest.raises(ClaimError, match="non-ASCII"):
+        result_to_latex(_claim(prose="σ in prose must be written $\\sigma$").check())

@@ -5,7 +5,8 @@ table, a status summary, ``main.tex``, and ``main.pdf`` when latexmk is installe
 The results, in this order: per catalogue pair, the pair's constants (L_σ, strong convexity of
 φ, R_σ; `bregmalib.symbolic`) and its layer theorems (Jacobian, single-layer bound;
 `bregmalib.lipschitz`); the engine's guards; the network theorems of `bregmalib.lipschitz`
-(chapter "Network bounds"); the invertibility theorems of `bregmalib.invert` (chapter
+and the dual-coordinate theorems (chapter "Network bounds"); the global domain, from the pair
+results; the comparison of layer bounds; the invertibility theorems of `bregmalib.invert` (chapter
 "Invertibility"). The other results get their chapter from their names."""
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ from bregmalib import legendre
 from bregmalib.cli._args import Parser, at_least
 from bregmalib.invert import _theorems as invert_theorems
 from bregmalib.lipschitz import _theorems as network_theorems
+from bregmalib.lipschitz._comparison_theorems import comparison_results
+from bregmalib.lipschitz._dual_theorems import dual_results
+from bregmalib.lipschitz._global_theorems import global_results
 from bregmalib.lipschitz._layer_theorems import layer_results
 from bregmalib.symbolic import Result
 from bregmalib.symbolic._export import (
+    COMPARISON,
+    GLOBAL_DOMAIN,
     INVERTIBILITY,
     NETWORK_BOUNDS,
     build_pdf,
@@ -87,11 +93,15 @@ def chapters_of(
 
 def collect() -> tuple[list[Result], dict[str, str]]:
     """Every result in export order, and each one's chapter by name."""
+    pair_results = map_pairs(pair_and_layer_results)
+    lemmas = {r.name: r for r in pair_results}
     return chapters_of(
         (
-            (map_pairs(pair_and_layer_results), None),
+            (pair_results, None),
             (engine_results(), None),
-            (network_theorems.results(), NETWORK_BOUNDS),
+            (network_theorems.results() + dual_results(), NETWORK_BOUNDS),
+            (global_results(lemmas), GLOBAL_DOMAIN),
+            (comparison_results(), COMPARISON),
             (invert_theorems.results(), INVERTIBILITY),
         )
     )

@@ -37,17 +37,27 @@ BIBLIOGRAPHY = Path(__file__).resolve().parents[2] / "references.bib"
 ACTIVATIONS = "Activations"
 LAYER_BOUNDS = "Layer bounds"
 NETWORK_BOUNDS = "Network bounds"
+GLOBAL_DOMAIN = "The global domain"
+COMPARISON = "Comparison with standard and residual layers"
 INVERTIBILITY = "Invertibility"
 ENGINE = "Checks of the derivation engine"
 #: chapters in reading order; the last one is an appendix
-CHAPTERS: tuple[str, ...] = (ACTIVATIONS, LAYER_BOUNDS, NETWORK_BOUNDS, INVERTIBILITY, ENGINE)
+CHAPTERS: tuple[str, ...] = (
+    ACTIVATIONS,
+    LAYER_BOUNDS,
+    NETWORK_BOUNDS,
+    GLOBAL_DOMAIN,
+    COMPARISON,
+    INVERTIBILITY,
+    ENGINE,
+)
 
 PREAMBLE = r"""\documentclass[11pt,a4paper]{report}
 \usepackage[T1]{fontenc}
 \usepackage{lmodern}
 \usepackage[a4paper,margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb,amsthm}
-\usepackage{longtable,booktabs,array}
+\usepackage{longtable,booktabs,array,graphicx}
 \usepackage[numbers,sort]{natbib}
 \usepackage[hidelinks]{hyperref}
 \newtheorem{theorem}{Theorem}[chapter]
@@ -71,7 +81,12 @@ Legendre function \citep{frecon2022bregman}. This chapter derives Lipschitz boun
 layer and for networks of any depth on a box of inputs, with non-square layers and
 row-stochastic mixings $V$; the Jacobian of a run of layers telescopes, so each term of its
 expansion keeps a single slope ratio, and the resulting bound never exceeds the product of the
-layer bounds. It also gives conditions under which a layer and a network are invertible.
+layer bounds. In dual coordinates a run of layers is a residual network, and the bound
+transfers to the primal map with one slope ratio per term. On the whole of $I^n$ the Lipschitz
+constant of a layer is finite when $I$ is bounded (and infinite for the restricted pair sin); it
+is bracketed between the layer bound and the limit of the Jacobian at the vertices of $I^n$.
+The Bregman bound is compared with the bounds of standard, residual and Euclidean layers of the
+same weights. It also gives conditions under which a layer and a network are invertible.
 Each result is stated once, derived step by step, and checked twice: by a symbolic route
 (SymPy) and by an adversarial numeric search; its status (proved, checked, conjectured,
 refuted or trivial) is printed with it.
@@ -83,8 +98,12 @@ This document collects every result that \texttt{bregmalib derive} states, deriv
 about Bregman neural networks \citep{frecon2022bregman}: constants of the activation pairs
 (Chapter~\ref{chap:activations}), Lipschitz bounds of one layer
 (Chapter~\ref{chap:layer-bounds}) and of whole networks (Chapter~\ref{chap:network-bounds}),
-and conditions for invertibility (Chapter~\ref{chap:invertibility}). It is regenerated from the
-code; nothing in it is typed by hand.
+whether a layer's constant on the whole of $I^n$ is finite
+(Chapter~\ref{chap:the-global-domain}), how the Bregman bound compares with the bounds of
+standard and residual layers of the same weights
+(Chapter~\ref{chap:comparison-with-standard-and-residual-layers}), and conditions for
+invertibility (Chapter~\ref{chap:invertibility}). It is regenerated from the code; nothing in
+it is typed by hand.
 
 \section{Notation}\label{sec:notation}
 An \emph{activation} $\sigma\colon\mathbb{R}\to I$ onto an open interval (or half-line) $I$ is
@@ -147,6 +166,18 @@ CHAPTER_INTRODUCTIONS = {
         "Bounds for whole networks: the telescoping of the skip factors and the bounds built "
         "on it, compared with the composition bounds of the literature."
     ),
+    GLOBAL_DOMAIN: (
+        "A Bregman layer is defined on the whole of $I^n$; near the ends of $I$ its slope "
+        "ratios tend to limits that can be large. This chapter says, pair by pair, whether the "
+        "Lipschitz constant on $I^n$ is finite, and brackets it between the layer bound and "
+        "the limit of the Jacobian at the vertices of $I^n$."
+    ),
+    COMPARISON: (
+        "The same weights $W$ and bias $b$ define a standard layer $\\sigma(Wx+b)$, a residual "
+        "layer $x+\\sigma(Wx+b)$ (i-ResNet \\citep{behrmann2019iresnet}), the Euclidean layer "
+        "$\\sigma(x+Wx+b)$ and the Bregman layer $\\sigma(\\sigma^{-1}(x)+Wx+b)$. This "
+        "chapter orders their Lipschitz bounds."
+    ),
     INVERTIBILITY: (
         "When a Bregman layer or network is invertible: contraction, monotonicity and the "
         "vertex condition on $\\det(I+WD)$, in increasing generality."
@@ -166,6 +197,10 @@ def chapter_label(chapter: str) -> str:
 def chapter_of(result: Result) -> str:
     """The chapter of ``result`` by its name (the rules in the module docstring)."""
     prefix, _, topic = result.name.partition("/")
+    if prefix == "global":
+        return GLOBAL_DOMAIN
+    if prefix == "comparison":
+        return COMPARISON
     if prefix in ("network", "standard") or "network" in topic:
         return NETWORK_BOUNDS
     if prefix == "invertibility" or "invertib" in topic:
@@ -307,21 +342,26 @@ def main_tex(
     return "\n".join(lines)
 
 
-def write_if_changed(path: Path, content: str) -> bool:
-    """Write ``content`` unless the file already holds exactly it; True when written."""
-    if path.exists() and path.read_text(encoding="utf-8") == content:
+def write_if_changed(path: Path, content: str | bytes) -> bool:
+    """Write ``content`` (text as UTF-8) unless the file already holds exactly it; True when
+    written."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if path.exists() and path.read_bytes() == data:
         return False
-    path.write_text(content, encoding="utf-8")
+    path.write_bytes(data)
     return True
 
 
 def export(
     results: list[Result], out: Path, chapters: Mapping[str, str] | None = None
 ) -> list[Path]:
-    """Write every file; remove stale generated ``.tex`` files; return the files written.
+    """Write every file (the results' attachments included); remove stale generated ``.tex``
+    files; return the files written.
     ``chapters`` maps result names to chapters (default: `chapter_of` by name)."""
     out.mkdir(parents=True, exist_ok=True)
-    files = {f"{label(r.name)}.tex": r.to_latex() for r in results}
+    files: dict[str, str | bytes] = {f"{label(r.name)}.tex": r.to_latex() for r in results}
+    for r in results:
+        files.update(r.attachments)
     files["catalogue.tex"] = catalogue_table()
     files["summary.tex"] = summary_table(results, chapters)
     files["main.tex"] = main_tex(results, chapters, bibliography_path(out))

@@ -148,6 +148,9 @@ class Result:
     notes: tuple[str, ...] = ()
     values: Mapping[str, sp.Basic] = dataclasses.field(default_factory=dict)
     trivial: str = ""
+    prose: str = ""
+    exhibit: str = ""
+    attachments: Mapping[str, bytes] = dataclasses.field(default_factory=dict)
 
     @property
     def status(self) -> Status:
@@ -182,8 +185,12 @@ class Claim:
     ``symbolic`` is a zero-argument callable returning a `SymbolicOutcome` (None: a numeric
     result only); ``numeric`` one or more `NumericCheck` (function, box and kind). ``values``
     carries named SymPy quantities derived on the way (for example ``{"L": 1/4}``).
-    ``trivial`` is the reason why a statement bounding by +∞ is all that holds. The rules of
-    the module docstring are checked on construction (`ClaimError`).
+    ``trivial`` is the reason why a statement bounding by +∞ is all that holds. ``prose`` is
+    the LaTeX paragraph that introduces the result to a reader (set before it); ``exhibit`` a
+    LaTeX table or figure set between that paragraph and the result (both ASCII), and
+    ``attachments`` the files
+    it includes (name → bytes, written next to the ``.tex``). The rules of the module docstring
+    are checked on construction (`ClaimError`).
     """
 
     name: str
@@ -197,6 +204,9 @@ class Claim:
     notes: tuple[str, ...] = ()
     values: Mapping[str, sp.Basic] = dataclasses.field(default_factory=dict)
     trivial: str = ""
+    prose: str = ""
+    exhibit: str = ""
+    attachments: Mapping[str, bytes] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         reject_decided(self.statement, f"{self.name}: the statement")
@@ -234,6 +244,9 @@ def check(claim: Claim) -> Result:
         notes=tuple(claim.notes),
         values=dict(claim.values),
         trivial=claim.trivial,
+        prose=claim.prose,
+        exhibit=claim.exhibit,
+        attachments=dict(claim.attachments),
     )
 
 
