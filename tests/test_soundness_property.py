@@ -229,7 +229,7 @@ def local_cases(draw):
     return activation, version, mixing, widths, scale, seed
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(local_cases())
 def test_every_upper_bound_dominates_every_lower_bound_global_and_local(case) -> None:
     """On a random box of a random network of any pair, version and mixing: the smallest of the
