@@ -3,10 +3,13 @@
 returns a value at least a lower bound computed here, independently of the library's
 lower-bound code, or +∞ with a reason. Lower bound: ‖J(x)‖₂ at sampled points and after a few
 hill-climbing ascent steps (J by jax.jacfwd of the network's forward), and difference quotients
-‖f(x) − f(y)‖/‖x − y‖ over sampled pairs, all in float64 on the network's exact weights."""
+‖f(x) − f(y)‖/‖x − y‖ over sampled pairs, all in float64 on the network's exact weights.
+On random boxes, every upper bound, global and local (and branch and bound's), is also at least
+every lower bound the library computes, global and local."""
 
 import itertools
 import zlib
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -18,7 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bregmalib import legendre
+from bregmalib.lipschitz import box_lipschitz, box_region, branch_and_bound, local_lower
 from bregmalib.lipschitz._domain import make_box
+from bregmalib.lipschitz._lower import lower_bounds
 from bregmalib.lipschitz._upper import upper_bounds
 from bregmalib.nn import functional as F
 
@@ -181,3 +186,66 @@ def test_the_lower_bound_of_this_test_is_tight_on_a_linear_layer() -> None:
     box = make_box(net, (-1e-6, 1e-6))
     norm = float(np.linalg.norm(np.asarray(net.weights[0]), 2))
     assert independent_lower_bound(net, box, 0) >= norm * (1 - 1e-6)
+
+
+# ----- every upper bound, global and local, against every lower bound on the same box
+
+
+def _local_case_network(case):
+    activation, version, mixing, widths, scale, seed = case
+    return random_network(
+        activation, version, widths, seed=seed, scale=scale, square_mixing=mixing == "square"
+    )
+
+
+def _all_bounds_on_a_box(net, box, seed: int) -> tuple[dict[str, float], dict[str, float], Any]:
+    """Every upper bound (the global methods on the box, the local box bound, branch and bound)
+    and every lower bound (the library's global ascents and local ascent, branch and bound's,
+    this test's independent one) on the box; and the branch-and-bound result."""
+    lo = np.full((1, net.input_dim), float(box.lower[0]))
+    hi = np.full((1, net.input_dim), float(box.upper[0]))
+    local = box_lipschitz(net, lo, hi)
+    assert not np.isnan(local.upper[0]) and (np.isfinite(local.upper[0]) or local.reason)
+    branch = branch_and_bound(net, lo[0], hi[0], budget=60.0, target_ratio=1.0, max_leaves=3)
+    uppers = {name: bound.value for name, bound in upper_bounds(net, box).items()}
+    uppers |= {"box_lipschitz": float(local.upper[0])}
+    uppers |= {f"branch-and-bound {i}": value for i, value in enumerate(branch.history)}
+    found = lower_bounds(net, box, restarts=2, steps=10, key=jax.random.key(seed))
+    lowers = {name: bound.value for name, bound in found.items()}
+    lowers |= {"local_lower": float(local_lower(net, box_region(net, lo, hi), restarts=2)[0])}
+    lowers |= {f"branch-and-bound {i}": value for i, value in enumerate(branch.lower_history)}
+    lowers |= {"independent": independent_lower_bound(net, box, seed, points=8, steps=4)}
+    return uppers, lowers, branch
+
+
+@st.composite
+def local_cases(draw):
+    activation = draw(st.sampled_from(legendre.names()))
+    version = draw(st.sampled_from(["bregman", "standard", "euclidean"]))
+    mixing = draw(st.sampled_from(["identity", "square", "non-square"]))
+    widths = (2, 3, 2) if mixing == "non-square" else (2, 2, 2)
+    scale = draw(st.sampled_from([0.5, 1.5]))
+    seed = draw(st.integers(0, 2**16))
+    return activation, version, mixing, widths, scale, seed
+
+
+@settings(max_examples=3, deadline=None)
+@given(local_cases())
+def test_every_upper_bound_dominates_every_lower_bound_global_and_local(case) -> None:
+    """On a random box of a random network of any pair, version and mixing: the smallest of the
+    global methods' bounds, the local box bound and every bound branch and bound held is at
+    least the largest of the global and local ascents, branch and bound's lower bounds and the
+    independent one; branch and bound's upper never increases and its lower never decreases."""
+    net = _local_case_network(case)
+    uppers, lowers, branch = _all_bounds_on_a_box(net, _box(net, True, case[-1]), case[-1])
+    assert not any(np.isnan(v) for v in [*uppers.values(), *lowers.values()]), (uppers, lowers)
+    assert np.all(np.diff(branch.history) <= 0) and np.all(np.diff(branch.lower_history) >= 0)
+    upper_name = min(uppers, key=uppers.__getitem__)
+    lower_name = max(lowers, key=lowers.__getitem__)
+    assert uppers[upper_name] >= lowers[lower_name] * (1 - LOWER_SLACK), (
+        upper_name,
+        uppers[upper_name],
+        lower_name,
+        lowers[lower_name],
+        case,
+    )

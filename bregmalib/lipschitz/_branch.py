@@ -27,11 +27,13 @@ from bregmalib.nn.functional import coordinates_from_input, network_jacobian
 @dataclasses.dataclass(frozen=True)
 class BranchResult:
     """The certified upper bound (the last of ``history``, which never increases), the best
-    lower bound, the number of leaves, the time spent and why it stopped."""
+    lower bound (the last of ``lower_history``, which never decreases), the number of leaves,
+    the time spent and why it stopped."""
 
     upper: float
     lower: float
     history: tuple[float, ...]
+    lower_history: tuple[float, ...]
     leaves: int
     seconds: float
     stopped: str
@@ -71,7 +73,7 @@ def branch_and_bound(
     leaves = [np.stack([box.lower[0], box.upper[0]])]
     bounds = [float(region_lipschitz(net, box, norm).upper[0])]
     best_lower = float(region_lower(net, box, norm)[0])
-    history = [bounds[0]]
+    history, lower_history = [bounds[0]], [best_lower]
     stopped = "leaves"
     while len(leaves) < max_leaves:
         if history[-1] <= target_ratio * best_lower:
@@ -92,6 +94,13 @@ def branch_and_bound(
         found = region_lower(net, region, norm, restarts=1, steps=20)
         best_lower = max(best_lower, float(np.max(found)))
         history.append(min(history[-1], max(bounds)))
+        lower_history.append(best_lower)
     return BranchResult(
-        history[-1], best_lower, tuple(history), len(leaves), time.perf_counter() - start, stopped
+        history[-1],
+        best_lower,
+        tuple(history),
+        tuple(lower_history),
+        len(leaves),
+        time.perf_counter() - start,
+        stopped,
     )

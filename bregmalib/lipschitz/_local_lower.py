@@ -2,10 +2,11 @@
 projected gradient ascent.
 
 On a convex region, Lip(f) = sup_x ‖J(x)‖ (in the region's norm), so the norm of the Jacobian
-at any point of the region is a lower bound. The points come from multi-start Adam ascent of
-log‖J(x)v‖_p/‖v‖_p jointly in (x, v), x projected onto the region after every step (onto the
-ball, then clipped to [lower, upper], which keeps it in the ball since the centre lies in the
-box); the bound is the exact norm (SVD for ℓ₂, largest row ℓ₁ norm for ℓ∞) at the best point.
+at any point of the region is a lower bound. The points come from the one ascent engine
+(`bregmalib.lipschitz._lower.projected_ascent`): multi-start Adam ascent of log‖J(x)v‖_p/‖v‖_p
+jointly in (x, v), x projected onto the region after every step (onto the ball, then clipped to
+[lower, upper], which keeps it in the ball since the centre lies in the box); the bound is the
+exact norm (SVD for ℓ₂, largest row ℓ₁ norm for ℓ∞) at the best points.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jax import Array
 
 from bregmalib.lipschitz._local import LocalNorm, Region, _check_norm
+from bregmalib.lipschitz._lower import log_gain, projected_ascent
 from bregmalib.nn import Network, NetworkLike, as_network
-from bregmalib.nn.functional import (
-    coordinates_from_input,
-    jacobian_vector_product,
-    network_jacobian,
-)
+from bregmalib.nn.functional import coordinates_from_input, network_jacobian
 
 #: the ascent's points stay this fraction of the interval's width inside its ends (σ⁻¹ finite)
 _INSIDE = 1e-9
@@ -51,36 +48,6 @@ def _jacobian_norm(net: Network, x: Array, lip: int) -> Array:
     return jnp.max(jnp.sum(jnp.abs(jac), axis=1))
 
 
-def _ascend_one(
-    net: Network,
-    start: Array,
-    region: Bounds,
-    dual: int,
-    lip: int,
-    steps: int,
-    key: Array,
-) -> Array:
-    """‖J‖ at the end of one projected ascent run from ``start``."""
-    p = 2 if lip == 2 else jnp.inf
-    v0 = jax.random.normal(key, start.shape, start.dtype)
-    optimizer = optax.adam(0.05 * jnp.max(region[1]))
-
-    def gain(x: Array, v: Array) -> Array:
-        jv = jacobian_vector_product(net, coordinates_from_input(net, x), v)
-        return jnp.log(jnp.linalg.norm(jv, ord=p) + 1e-300) - jnp.log(jnp.linalg.norm(v, ord=p))
-
-    def step(carry: tuple[Array, Array, optax.OptState], _: None) -> tuple[tuple, None]:
-        x, v, state = carry
-        grads = jax.grad(lambda xv: -gain(*xv))((x, v))
-        updates, state = optimizer.update(grads, state)
-        x_new, v_new = optax.apply_updates((x, v), updates)
-        return (_project(x_new, region, dual), v_new, state), None
-
-    state = optimizer.init((start, v0))
-    (x, _, _), _ = jax.lax.scan(step, (start, v0, state), None, length=steps)
-    return _jacobian_norm(net, x, lip)
-
-
 @functools.partial(jax.jit, static_argnames=("dual", "lip", "restarts", "steps"))
 def _ascend_batch(
     net: Network,
@@ -91,15 +58,31 @@ def _ascend_batch(
     restarts: int,
     steps: int,
 ) -> Array:
+    """For each region: the best ‖J‖ over its centre and the best points of `projected_ascent`
+    of log‖J(x)v‖_p/‖v‖_p (p = 2 or ∞) from the centre and ``restarts`` random points, x
+    projected onto the region (`_project`), learning rate 5 % of the region's largest scale."""
+    p = 2 if lip == 2 else jnp.inf
+
     def one(center: Array, scale: Array, lower: Array, upper: Array, key: Array) -> Array:
         bounds: Bounds = (center, scale, lower, upper)
-        noise = jax.random.uniform(key, (restarts, center.shape[0]), center.dtype, -1.0, 1.0)
+        k1, k2 = jax.random.split(key)
+        noise = jax.random.uniform(k1, (restarts, center.shape[0]), center.dtype, -1.0, 1.0)
         starts = jnp.concatenate(
             [center[None], jax.vmap(lambda e: _project(center + scale * e, bounds, dual))(noise)]
         )
-        keys = jax.random.split(key, restarts + 1)
-        ascend = jax.vmap(lambda s, k: _ascend_one(net, s, bounds, dual, lip, steps, k))
-        return jnp.maximum(jnp.max(ascend(starts, keys)), _jacobian_norm(net, center, lip))
+        columns = jnp.ones_like(center)
+        _, best, _ = projected_ascent(
+            lambda x, v: log_gain(net, coordinates_from_input(net, x), v, columns, p),
+            lambda x, v: (_project(x, bounds, dual), v),
+            starts,
+            jax.random.normal(k2, starts.shape, starts.dtype),
+            steps,
+            0.05 * jnp.max(scale),
+        )
+        found = jax.vmap(lambda x: _jacobian_norm(net, x, lip))(
+            jnp.concatenate([center[None], best])
+        )
+        return jnp.max(found)
 
     keys = jax.random.split(key, region[0].shape[0])
     return jax.vmap(one)(*region, keys)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from typing import Any
 
 import equinox as eqx
@@ -181,9 +182,18 @@ def corner_ends(lo: Array, hi: Array, far: float = FAR) -> tuple[Array, Array]:
 # ----- ascent
 
 
-def _log_gain(net: Network, t: Array, v: Array, columns: Array) -> Array:
+def _log_norm(a: Array, p: float) -> Array:
+    """log‖a‖_p for p = 2 or ∞, finite (log 1e-300) at a = 0."""
+    if p == 2:
+        return 0.5 * jnp.log(jnp.sum(a**2) + _TINY)
+    return jnp.log(jnp.max(jnp.abs(a)) + _TINY)
+
+
+def log_gain(net: Network, t: Array, v: Array, columns: Array, p: float = 2) -> Array:
+    """log(‖J(x)v‖_p/‖v‖_p) at the input x with coordinates t, v restricted to ``columns``
+    (p = 2 or ∞): sup over v is log‖J(x)‖_p, the quantity every Jacobian ascent climbs."""
     jv = jacobian_vector_product(net, t, v, columns=columns)
-    return 0.5 * (jnp.log(jnp.sum(jv**2) + _TINY) - jnp.log(jnp.sum((v * columns) ** 2) + _TINY))
+    return _log_norm(jv, p) - _log_norm(v * columns, p)
 
 
 def _log_quotient(net: Network, t: Array, s: Array, columns: Array) -> Array:
@@ -193,36 +203,36 @@ def _log_quotient(net: Network, t: Array, s: Array, columns: Array) -> Array:
     return 0.5 * (jnp.log(jnp.sum(difference**2) + _TINY) - jnp.log(jnp.sum(step**2) + _TINY))
 
 
-def _ascend(
-    net: Network,
-    objective: Any,
+#: an objective of a pair of points (a, b), and the projection of (a, b) onto the feasible set
+Objective = Callable[[Array, Array], Array]
+Projection = Callable[[Array, Array], tuple[Array, Array]]
+
+
+def projected_ascent(
+    objective: Objective,
+    project: Projection,
     first: Array,
     second: Array,
-    bounds: tuple[Array, Array, Array, Array],
-    columns: Array,
     steps: int,
-    learning_rate: Array,
+    learning_rate: Array | float,
 ) -> tuple[Array, Array, Array]:
-    """Projected Adam ascent of ``objective(net, a, b, columns)`` from each row pair (a, b),
-    (a, b) kept in the boxes ``bounds``; the best (value, a, b) met along each path."""
+    """Projected Adam ascent of ``objective(a, b)`` from each row pair (a, b) of (``first``,
+    ``second``), (a, b) ← ``project``(a, b) after every step (a clip to a box in ascent
+    coordinates, or a ball around a centre); non-finite gradients count as 0. Returns the best
+    (value, a, b) met along each path (value −inf where none was finite)."""
     optimiser = optax.adam(learning_rate)
-    lo1, hi1, lo2, hi2 = bounds
 
     def single(a: Array, b: Array) -> tuple[Array, Array, Array]:
-        def loss(params: tuple[Array, Array]) -> Array:
-            return -objective(net, params[0], params[1], columns)
-
         def step(carry: Any, _: None) -> tuple[Any, None]:
             params, state, best = carry
-            value, grads = jax.value_and_grad(loss)(params)
+            value, grads = jax.value_and_grad(lambda ab: objective(*ab))(params)
             grads = jax.tree_util.tree_map(lambda g: jnp.where(jnp.isfinite(g), g, 0.0), grads)
-            better = jnp.isfinite(value) & (-value > best[0])
+            better = jnp.isfinite(value) & (value > best[0])
             best = jax.tree_util.tree_map(
-                lambda new, old: jnp.where(better, new, old), (-value, *params), best
+                lambda new, old: jnp.where(better, new, old), (value, *params), best
             )
-            updates, state = optimiser.update(grads, state)
-            a, b = optax.apply_updates(params, updates)
-            params = (jnp.clip(a, lo1, hi1), jnp.clip(b, lo2, hi2))
+            updates, state = optimiser.update(jax.tree_util.tree_map(jnp.negative, grads), state)
+            params = project(*optax.apply_updates(params, updates))
             return (params, state, best), None
 
         params = (a, b)
@@ -306,10 +316,13 @@ def _jacobian_search(
     k1, k2, k3, k4 = jax.random.split(key, 4)
     points = shard_restarts(coordinate_starts(lo, hi, restarts, k1))
     directions = shard_restarts(jax.random.normal(k2, points.shape, points.dtype))
-    inf = jnp.full_like(lo, jnp.inf)
-    bounds = (lo, hi, -inf, inf)
-    _, best_t, best_v = _ascend(
-        net, _log_gain, points, directions, bounds, columns, steps, learning_rate
+    _, best_t, best_v = projected_ascent(
+        lambda t, v: log_gain(net, t, v, columns),
+        lambda t, v: (jnp.clip(t, lo, hi), v),
+        points,
+        directions,
+        steps,
+        learning_rate,
     )
     cornered = _corner_search(net, best_t, best_v, corner_ends(lo, hi), columns, k3)
     candidates = jnp.concatenate([best_t, cornered, points])
@@ -389,13 +402,11 @@ def _pair_search(
     k1, k2 = jax.random.split(key)
     first = coordinate_starts(lo, hi, restarts, k1)
     second = jnp.clip(first + 0.5 * jax.random.normal(k2, first.shape, first.dtype), lo, hi)
-    _, a, b = _ascend(
-        net,
-        _log_quotient,
+    _, a, b = projected_ascent(
+        lambda a, b: _log_quotient(net, a, b, columns),
+        lambda a, b: (jnp.clip(a, lo, hi), jnp.clip(b, lo, hi)),
         shard_restarts(first),
         shard_restarts(second),
-        (lo, hi, lo, hi),
-        columns,
         steps,
         learning_rate,
     )

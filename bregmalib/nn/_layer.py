@@ -17,6 +17,14 @@ Dual Jacobian ∂z/∂u = (diag σ′(ũ)⁻¹ V + W) diag σ′(u) (Bregman; I 
 (V + W) diag σ′(u) (Euclidean), W diag σ′(u) (standard), and for a square layer
 log|det J(x)| = Σ log σ′(z) − Σ log σ′(u) + log|det ∂z/∂u|.
 
+Through a chain of Bregman layers a tangent is carried in dual coordinates, *scaled*: δz = e^{−ℓ}⊙w
+with ℓ = log σ′ at an anchor (the skip coordinate ũ of the layer where the chain entered dual
+coordinates). A Bregman layer maps a primal tangent v to w = Vv + σ′(ũ)⊙Wv, ℓ = log σ′(ũ)
+(δz = σ′(ũ)⁻¹⊙Vv + Wv); one with V = I steps w ↦ w + e^{ℓ}⊙W(e^{log σ′(u) − ℓ}⊙w), the dual step
+δz = δu + W(σ′(u)⊙δu); the primal tangent is e^{log σ′(z) − ℓ}⊙w. No factor there underflows
+to 0 where the next one overflows (a primal tangent σ′(z)⊙δz lost at a saturated unit and then
+multiplied by a slope ratio of 10³⁰⁰), and a saturated input, σ′(ũ) → 0, does not make δz infinite.
+
 Every function takes a `Layer` (arrays W, b, V and the static pair and version) and one example;
 use ``jax.vmap`` for batches.
 """
@@ -198,6 +206,13 @@ def dual_forward(layer: Layer, u: Array) -> Array:
     return dual_point(layer, u)[1]
 
 
+def slope_factor(log_numerator: Array, log_denominator: Array) -> Array:
+    """exp(a − b) for logs a, b of slopes σ′: 1 where a = b (also a = b = −∞), at most the
+    largest finite float (so that a factor times a zero tangent is 0, never NaN)."""
+    difference = jnp.where(log_numerator == log_denominator, 0.0, log_numerator - log_denominator)
+    return jnp.exp(jnp.minimum(difference, np.log(np.finfo(difference.dtype).max)))
+
+
 def point_jvp(layer: Layer, point: Point, tangent: Array) -> Array:
     """J(x)·v at the point (ũ, z) of x: exp(log σ′(z) − log σ′(ũ))⊙(Vv) + σ′(z)⊙(Wv) (Bregman),
     σ′(z)⊙((V + W)v) (Euclidean), σ′(z)⊙(Wv) (standard)."""
@@ -205,11 +220,40 @@ def point_jvp(layer: Layer, point: Point, tangent: Array) -> Array:
     pair = layer.pair
     branch = layer.weight @ tangent
     if layer.version == "bregman":
-        ratio = jnp.exp(pair.log_derivative(z) - pair.log_derivative(skip))
+        ratio = slope_factor(pair.log_derivative(z), pair.log_derivative(skip))
         return ratio * _skip(layer, tangent) + pair.derivative(z) * branch
     if layer.version == "euclidean":
         return pair.derivative(z) * (_skip(layer, tangent) + branch)
     return pair.derivative(z) * branch
+
+
+#: a dual tangent held scaled, (w, ℓ) with δz = e^{−ℓ}⊙w (see the module docstring)
+ScaledTangent = tuple[Array, Array]
+
+
+def point_dual_tangent(layer: Layer, point: Point, tangent: Array) -> ScaledTangent:
+    """The tangent of z for a primal tangent v of a Bregman layer's input, scaled by σ′(ũ):
+    w = Vv + σ′(ũ)⊙Wv, ℓ = log σ′(ũ), so that δz = σ′(ũ)⁻¹⊙Vv + Wv = e^{−ℓ}⊙w."""
+    log_scale = layer.pair.log_derivative(point[0])
+    scale = slope_factor(log_scale, jnp.zeros_like(log_scale))
+    return _skip(layer, tangent) + scale * (layer.weight @ tangent), log_scale
+
+
+def point_scaled_dual_jvp(layer: Layer, point: Point, scaled: ScaledTangent) -> ScaledTangent:
+    """`dual_jvp` of a Bregman layer with V = I (u = ũ), δz = δu + W(σ′(u)⊙δu), on a scaled
+    tangent δu = e^{−ℓ}⊙w: (w + e^{ℓ}⊙W(e^{log σ′(u) − ℓ}⊙w), ℓ). `dual_jvp` itself keeps
+    σ′(u) as evaluated (the certified local bounds read it), not through e^{log σ′}."""
+    w, log_scale = scaled
+    primal = slope_factor(layer.pair.log_derivative(point[0]), log_scale) * w
+    scale = slope_factor(log_scale, jnp.zeros_like(log_scale))
+    return w + scale * (layer.weight @ primal), log_scale
+
+
+def scaled_primal_tangent(pair: LegendrePair, z: Array, scaled: ScaledTangent) -> Array:
+    """The primal tangent σ′(z)⊙δz of x = σ(z) for the scaled dual tangent δz = e^{−ℓ}⊙w:
+    e^{log σ′(z) − ℓ}⊙w."""
+    w, log_scale = scaled
+    return slope_factor(pair.log_derivative(z), log_scale) * w
 
 
 def point_jacobian(layer: Layer, point: Point) -> Array:

@@ -25,13 +25,17 @@ from bregmalib.legendre import LegendrePair
 from bregmalib.nn._layer import (
     Layer,
     Point,
+    ScaledTangent,
     Version,
     check_finite,
     check_float_dtype,
     check_version,
     dual_point,
+    point_dual_tangent,
     point_jvp,
+    point_scaled_dual_jvp,
     primal_point,
+    scaled_primal_tangent,
 )
 
 if TYPE_CHECKING:
@@ -296,10 +300,25 @@ def jacobian_vector_product(
     net: Network, t: Array, tangent: Array, *, columns: Array | None = None
 ) -> Array:
     """J(x)·v for the input x with coordinates t and a primal tangent v, layer by layer through
-    `bregmalib.nn.functional.point_jvp`; ``columns`` (0/1 over inputs) restricts v to a group."""
+    the core: Bregman layers carry it in scaled dual coordinates (`point_dual_tangent`, then
+    `point_scaled_dual_jvp` while V = I), standard and Euclidean ones in primal coordinates
+    (`point_jvp`); finite wherever J(x)v is. ``columns`` (0/1 over inputs) restricts v to a
+    group."""
     v = tangent if columns is None else tangent * columns
+    scaled: ScaledTangent | None = None
+    z = t
     for layer, point in zip(net.layers, forward_trace(net, t), strict=True):
-        v = point_jvp(layer, point, v)
+        if scaled is not None and layer.version == "bregman" and layer.mixing is None:
+            scaled = point_scaled_dual_jvp(layer, point, scaled)
+        elif layer.version == "bregman":
+            if scaled is not None:
+                v = scaled_primal_tangent(net.pair, z, scaled)
+            scaled = point_dual_tangent(layer, point, v)
+        else:
+            v = point_jvp(layer, point, v)
+        z = point[1]
+    if scaled is not None:
+        v = scaled_primal_tangent(net.pair, z, scaled)
     return net.head_weight @ v
 
 

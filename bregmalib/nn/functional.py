@@ -16,6 +16,7 @@ bounds, certificates, flows and attacks all evaluate layers through these functi
 
 from bregmalib.nn._layer import (
     Point,
+    ScaledTangent,
     dual_forward,
     dual_jacobian,
     dual_jvp,
@@ -28,10 +29,14 @@ from bregmalib.nn._layer import (
     jvp,
     log_abs_det,
     log_abs_det_at_dual,
+    point_dual_tangent,
     point_jacobian,
     point_jvp,
+    point_scaled_dual_jvp,
     preactivation,
     primal_point,
+    scaled_primal_tangent,
+    slope_factor,
     vjp,
 )
 from bregmalib.nn._network import (
@@ -47,6 +52,7 @@ from bregmalib.nn._network import (
 
 __all__ = [
     "Point",
+    "ScaledTangent",
     "coordinates_from_input",
     "dual_forward",
     "dual_jacobian",
@@ -65,11 +71,15 @@ __all__ = [
     "log_abs_det_at_dual",
     "network_jacobian",
     "network_output",
+    "point_dual_tangent",
     "point_jacobian",
     "point_jvp",
+    "point_scaled_dual_jvp",
     "preactivation",
     "primal_point",
     "primal_trace",
+    "scaled_primal_tangent",
+    "slope_factor",
     "vector_jacobian_product",
     "vjp",
 ]
