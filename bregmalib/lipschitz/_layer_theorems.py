@@ -271,7 +271,7 @@ def layer_bound_claim(pair: LegendrePair, lemmas: dict[str, Result]) -> Claim:
             sp.Le(
                 sp.Symbol(r"\|J\|_2"),
                 sp.Symbol(r"\max_i \frac{\sigma'(z_i)}{\sigma'(u_i)}") * nV
-                + sp.Symbol(r"\max_i \sigma'(z_i)") * nW,
+                + sp.Symbol(r"\max_{i} \sigma'(z_{i})") * nW,
             ),
             "triangle inequality, ‖diag(a) M‖₂ ≤ max|a_i| ‖M‖₂",
         ),

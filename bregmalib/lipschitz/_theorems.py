@@ -522,7 +522,7 @@ def telescoping_claim() -> Claim:
                 sp.Eq(
                     sp.Symbol("P - T"),
                     NV * R_[K] * sp.Symbol("(P' - T')")
-                    + LIP * A[K] * sp.Symbol(r"(P' - \Pi(1 + L_\sigma a))"),
+                    + LIP * A[K] * sp.Symbol(r"(P' - \Pi(1 + L_{\sigma} a))"),
                 ),
                 "the entry layer splits off; P′ ≥ Π(1 + L_σ a_i) since r_i ≥ 1",
             ),
