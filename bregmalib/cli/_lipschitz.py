@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="bregmalib lipschitz",
         description="Upper and lower bounds on the l2 Lipschitz constant of a saved model.",
     )
-    parser.add_argument("model", help="checkpoint written by bregmalib train, or a PyTorch file")
+    parser.add_argument("model", help="checkpoint of bregmalib train, or a PyTorch file")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--box",
@@ -43,14 +43,19 @@ def _parser() -> argparse.ArgumentParser:
         "--mlp-version",
         choices=("bregman", "standard", "euclidean"),
         default="bregman",
-        help="version of a bregmanet MLP state_dict (--arch mlp)",
+        metavar="V",
+        help="MLP state_dict's version: bregman, standard, euclidean",
     )
     torch.add_argument("--activation", metavar="NAME", help="its activation (default: found)")
     torch.add_argument(
         "--image-shape", type=shape, default=(3, 32, 32), metavar="C,H,W", help="input shape"
     )
     torch.add_argument(
-        "--skip", choices=SKIPS, default="model", help="g as trained, or sigma^-1 (legendre)"
+        "--skip",
+        choices=SKIPS,
+        default="model",
+        metavar="G",
+        help="model (g as trained) or legendre",
     )
     torch.add_argument(
         "--points", type=at_least(1), default=8, metavar="N", help="points of the lower bound"
