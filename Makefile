@@ -41,10 +41,11 @@ unit: $(SETUP) $(MATHJAX)
 
 # Regenerate the committed, executed notebooks/NN_*.ipynb from their jupytext sources
 # notebooks/NN_*.py: convert (outputs dropped), then execute each in place in notebooks/,
-# $(JOBS) at a time. Run it after editing any notebooks/NN_*.py and commit the .ipynb files.
+# $(JOBS) at a time, with the XLA flags pytest uses (conftest.py). Run it after editing any
+# notebooks/NN_*.py and commit the .ipynb files.
 notebooks-execute: $(SETUP)
 	$(PY) -m jupytext --to ipynb $(NOTEBOOKS)
-	printf '%s\n' $(IPYNB) | xargs -P $(JOBS) -I{} $(PY) -m nbconvert --to notebook --execute \
+	printf '%s\n' $(IPYNB) | XLA_FLAGS="$$($(PY) -m bregmalib._compilation)" xargs -P $(JOBS) -I{} $(PY) -m nbconvert --to notebook --execute \
 	  --inplace --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False {}
 
 # Strict comparison of every stored output (volatile ones sanitised by notebooks/nbval_sanitize.cfg,

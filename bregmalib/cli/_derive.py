@@ -11,16 +11,16 @@ results; the comparison of layer bounds; the invertibility theorems of `bregmali
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import jax
 
 from bregmalib import legendre
+from bregmalib._compilation import use_fast_compilation
 from bregmalib.cli._args import Parser, at_least
 from bregmalib.invert import _theorems as invert_theorems
 from bregmalib.lipschitz import _theorems as network_theorems
@@ -45,28 +45,6 @@ from bregmalib.symbolic._providers import (
     map_pairs,
     pair_results_of,
 )
-
-#: XLA CPU compiles faster at optimisation level 0; the many small checks are compile-bound
-FAST_COMPILE_FLAG = "--xla_backend_optimization_level=0"
-
-
-@contextlib.contextmanager
-def use_fast_compilation() -> Iterator[None]:
-    """Within the block, XLA's CPU backend optimisation is off (unless ``XLA_FLAGS`` already sets a
-    level); the backend reads the flag when JAX starts it, so start it inside. Compile-bound runs
-    of many small jitted checks (derive, the unit tests) gain more in compilation than they lose
-    in run time. Results can differ from the default level's in the last bits (measured:
-    round-off-size figures in the notebooks change); no fast-math either way."""
-    flags = os.environ.get("XLA_FLAGS")
-    if "xla_backend_optimization_level" not in (flags or ""):
-        os.environ["XLA_FLAGS"] = f"{flags or ''} {FAST_COMPILE_FLAG}".strip()
-    try:
-        yield
-    finally:
-        if flags is None:
-            os.environ.pop("XLA_FLAGS", None)
-        else:
-            os.environ["XLA_FLAGS"] = flags
 
 
 def pair_and_layer_results(name: str) -> list[Result]:
