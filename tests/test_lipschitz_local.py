@@ -15,13 +15,16 @@ from hypothesis import strategies as st
 from bregmalib import legendre
 from bregmalib.lipschitz import (
     ball_region,
+    best_bound,
     box_lipschitz,
     box_region,
     branch_and_bound,
     local_lipschitz,
     local_lower,
+    make_box,
     margin_lipschitz,
     margin_radius,
+    upper_bounds,
 )
 from bregmalib.nn import network_from_arrays
 from bregmalib.nn.functional import coordinates_from_input, network_jacobian, network_output
@@ -95,15 +98,41 @@ def test_identity_bregman_network_bound_tends_to_the_norm_of_its_head() -> None:
     assert bounds[0] <= bounds[1] <= bounds[2] <= 2 * norm
 
 
-def test_ball_reaching_the_end_of_the_interval_is_unbounded_with_a_reason() -> None:
-    """With V = I the first layer takes σ⁻¹(x), whose slope is unbounded at the ends of I
-    (a strictly positive mixing V would keep Vx inside I, and the bound finite)."""
+@pytest.mark.parametrize("version", VERSIONS)
+def test_local_bound_is_capped_by_the_bound_on_the_box_hull(version: str) -> None:
+    """On balls of radius 0.5 the propagation alone exceeds the certified bound on the box
+    hull of the balls for some centre; the local bound (and √2 times it, each margin constant)
+    is then that box bound, still above the ascent's lower bound."""
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=(6, 6)) for _ in range(3)]
+    pair = legendre.get("tanh")
+    net = network_from_arrays(weights, None, pair, version, head_weight=rng.normal(size=(3, 6)))
+    centers = rng.uniform(-0.5, 0.5, size=(4, 6))
+    region = ball_region(net, centers, 0.5)
+    hull = (np.maximum(centers - 0.5, region.lower).min(0), (centers + 0.5).max(0))
+    cap = best_bound(upper_bounds(net, make_box(net, hull))).value
+    bounds = local_lipschitz(net, centers, 0.5)
+    assert np.all(bounds.upper <= cap * (1 + 1e-12)) and np.any(bounds.upper >= cap)
+    assert any(a.startswith("cap ") for a in bounds.assumptions)
+    assert np.all(bounds.upper >= local_lower(net, region, "l2", steps=30))
+    margins = margin_lipschitz(net, centers, np.zeros(4, int), 0.5)
+    assert np.all(margins <= np.sqrt(2) * cap * (1 + 1e-12))
+
+
+def test_ball_reaching_the_end_of_the_interval_gets_the_box_bound_in_l2() -> None:
+    """With V = I the first layer takes σ⁻¹(x), whose slope is unbounded at the ends of I: the
+    propagation is +∞ there (with a reason in ℓ∞), while in ℓ₂ the slope ratio of the box bound
+    keeps the constant finite (σ(σ⁻¹(x) + Δ) ≈ x e^Δ near 0) and caps it."""
     net = _network("sigmoid", "bregman", 0, widths=(5, 5, 5))
     centers = np.full((2, net.input_dim), 0.5)
     centers[1, 0] = 0.02
-    result = local_lipschitz(net, centers, 0.05)
-    assert np.isfinite(result.upper[0]) and np.isinf(result.upper[1])
-    assert "end of the activation's interval" in result.reason
+    linf = local_lipschitz(net, centers, 0.05, norm="linf")
+    assert np.isfinite(linf.upper[0]) and np.isinf(linf.upper[1])
+    assert "end of the activation's interval" in linf.reason
+    l2 = local_lipschitz(net, centers, 0.05)
+    assert np.all(np.isfinite(l2.upper)) and not l2.reason
+    lower = local_lower(net, ball_region(net, centers, 0.05), "l2", steps=30)
+    assert np.all(l2.upper >= lower)
 
 
 def test_domain_keeps_the_ball_inside_the_data_segment() -> None:
@@ -130,11 +159,12 @@ def test_margin_radius_beats_the_sqrt2_radius_and_survives_pgd(version: str) -> 
     t = jnp.asarray(x) if version == "standard" else net.pair.inverse(jnp.asarray(x))
     logits = np.asarray(jax.vmap(lambda row: network_output(net, row))(t))
     labels = np.argmax(logits, axis=1)
-    radius = 0.5
+    radius = 0.1  # where propagation is below the box-hull cap, which L_yj ≤ √2·cap cannot beat
     margin = np.sort(logits, axis=1)[:, -1] - np.sort(logits, axis=1)[:, -2]
     ours = margin_radius(net, x, labels, radius)
     whole = local_lipschitz(net, x, radius).upper
-    assert np.all(ours >= np.minimum(radius, margin / (np.sqrt(2) * whole)))
+    # ours carries the relative safety factor 1e-9 of margin_radius against rounding
+    assert np.all(ours >= np.minimum(radius, margin / (np.sqrt(2) * whole)) * (1 - 2e-9))
     assert np.any(ours > np.minimum(radius, margin / (np.sqrt(2) * whole)) * 1.01)
     constants = margin_lipschitz(net, x, labels, radius)
     assert np.all(constants[np.arange(12), labels] < 1e-290)  # the zero row, plus slack

@@ -7,6 +7,7 @@ import textwrap
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from bregmalib import legendre
 from bregmalib.lipschitz._slope import slope_ratio_bound, table_key
@@ -44,20 +45,38 @@ def test_a_pair_outside_the_table_is_derived_at_first_use() -> None:
     assert bound(np.inf) == np.inf
 
 
-def test_bounds_of_catalogue_pairs_never_import_the_derivation_engine() -> None:
+def test_a_user_pair_cannot_take_a_catalogue_name_and_its_table_entry() -> None:
+    with pytest.raises(ValueError, match="catalogue pair is called 'tanh'"):
+        legendre.from_sigma("Tanh", sp.atan(legendre.U))
+    pair = legendre.from_sigma("my_atan", sp.atan(legendre.U))
+    assert table_key(pair) not in TABLE
+    assert slope_ratio_bound(pair).source == "derived at first use"
+
+
+def test_bounds_of_catalogue_pairs_never_import_sympy() -> None:
+    """Importing the packages, building catalogue pairs and computing global, layer, local and
+    lower bounds and an inversion run without SymPy (no derivation at bound time)."""
     script = textwrap.dedent(
         """
         import sys
         import numpy as np
         import bregmalib.legendre as L
-        from bregmalib.lipschitz import layer_lipschitz_bound, make_box, upper_bounds
+        import bregmalib.flows, bregmalib.invert, bregmalib.nn, bregmalib.robust
+        from bregmalib.invert import certify_invertibility
+        from bregmalib.lipschitz import (
+            layer_lipschitz_bound, local_lipschitz, lower_bounds, make_box, upper_bounds,
+        )
         from bregmalib.nn import network_from_arrays
         rng = np.random.default_rng(0)
-        for name in ("sigmoid", "tanh", "atan"):
+        for name in ("sigmoid", "tanh", "atan", "softplus", "scaled_tanh"):
             net = network_from_arrays([rng.normal(size=(3, 3))] * 2, None, L.get(name), "bregman")
-            assert all(b.value < np.inf for b in upper_bounds(net, make_box(net)).values())
+            assert all(b.value > 0 for b in upper_bounds(net, make_box(net)).values())
             layer_lipschitz_bound(net.layers[0])
-        assert "bregmalib.symbolic" not in sys.modules, "bregmalib.symbolic was imported"
+        x = np.full((2, 3), 0.1)
+        assert np.all(np.isfinite(local_lipschitz(net, x, 0.05).upper))
+        lower_bounds(net, make_box(net, (-0.5, 0.5)), restarts=2, steps=5)
+        certify_invertibility(net.layers[0])
+        assert "sympy" not in sys.modules, "SymPy was imported"
         """
     )
     out = subprocess.run(

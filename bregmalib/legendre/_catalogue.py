@@ -1,8 +1,11 @@
-"""The catalogue of Legendre activation pairs of the official BregmaNet package.
+"""The catalogue of Legendre activation pairs of the official BregmaNet package, numeric half.
 
-Each pair is defined once: SymPy expressions for σ, σ⁻¹ = ∇φ, φ and φ* with their parameters,
-plus stable JAX code for σ, σ⁻¹, σ′ and log σ′ (tested against the SymPy expressions). The
-interval I = σ(ℝ) and L_σ = sup σ′ are derived from σ (`bregmalib.legendre._derive`).
+Each pair is defined once: its SymPy expressions for σ, σ⁻¹ = ∇φ, φ and φ* are in
+`bregmalib.legendre._expressions` (imported only for symbolic work), its stable JAX code for σ,
+σ⁻¹, σ′ and log σ′ (tested against those expressions) and its parameters' defaults here. The
+interval I = σ(D), L_σ = sup σ′ and the dual domain D, derived from σ by
+`bregmalib.legendre._derive`, are rendered once into `_constant_table` as functions of the
+parameters, so that no SymPy runs to build or use a pair.
 Pairs: Frecon, Gasso, Pontil, Salzo, "Bregman Neural Networks", ICML 2022, Table 1.
 """
 
@@ -14,30 +17,20 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
-import sympy as sp
 
 from bregmalib.legendre import _stable as st
-from bregmalib.legendre._pair import NumericFunctions, U, X
-
-REALS = sp.Interval(-sp.oo, sp.oo)
-BETA = sp.Symbol("beta", positive=True)
-SCALE = sp.Symbol("a", positive=True)
-RATE = sp.Symbol("b", positive=True)
+from bregmalib.legendre._pair import NumericFunctions
 
 
 @dataclasses.dataclass(frozen=True)
 class PairDefinition:
-    """The single definition of a pair: symbolic expressions (parameters as symbols), default
-    parameter values, and a builder of the stable JAX functions from parameter values."""
+    """The numeric definition of a pair: default parameter values (by name, in the order the
+    builder takes them) and a builder of the stable JAX functions from parameter values; its
+    expressions are ``_expressions.EXPRESSIONS[name]``."""
 
     name: str
-    sigma: sp.Expr
-    inverse: sp.Expr
-    phi: sp.Expr
-    phi_conj: sp.Expr
-    defaults: tuple[tuple[sp.Symbol, float], ...]
+    defaults: tuple[tuple[str, float], ...]
     numeric: Callable[..., NumericFunctions]
-    dual_domain: sp.Interval = REALS
     legendre: bool = True
     note: str = ""
 
@@ -168,78 +161,45 @@ def _bent_identity() -> NumericFunctions:
     )
 
 
-def _log_entropy(x: sp.Expr) -> sp.Expr:
-    return (1 + x) * sp.log(1 + x) + (1 - x) * sp.log(1 - x)
-
-
 DEFINITIONS: dict[str, PairDefinition] = {
     d.name: d
     for d in (
         PairDefinition(
             "sigmoid",
-            sigma=1 / (1 + sp.exp(-U)),
-            inverse=sp.log(X / (1 - X)),
-            phi=X * sp.log(X) + (1 - X) * sp.log(1 - X),
-            phi_conj=sp.log(1 + sp.exp(U)),
             defaults=(),
             numeric=_sigmoid,
         ),
         PairDefinition(
             "tanh",
-            sigma=sp.tanh(U),
-            inverse=sp.atanh(X),
-            phi=_log_entropy(X) / 2,
-            phi_conj=sp.log(sp.cosh(U)),
             defaults=(),
             numeric=_tanh,
         ),
         PairDefinition(
             "scaled_tanh",
-            sigma=SCALE * sp.tanh(RATE * U),
-            inverse=sp.atanh(X / SCALE) / RATE,
-            phi=SCALE / (2 * RATE) * _log_entropy(X / SCALE),
-            phi_conj=SCALE / RATE * sp.log(sp.cosh(RATE * U)),
-            defaults=((SCALE, 1.7159), (RATE, 0.6666)),
+            defaults=(("a", 1.7159), ("b", 0.6666)),
             numeric=_scaled_tanh,
             note="LeCun's scaled tanh a·tanh(b u), a = 1.7159, b = 0.6666 by default.",
         ),
         PairDefinition(
             "atan",
-            sigma=sp.atan(U),
-            inverse=sp.tan(X),
-            phi=-sp.log(sp.cos(X)),
-            phi_conj=U * sp.atan(U) - sp.log(1 + U**2) / 2,
             defaults=(),
             numeric=_atan,
         ),
         PairDefinition(
             "isru",
-            sigma=U / sp.sqrt(1 + U**2),
-            inverse=X / sp.sqrt(1 - X**2),
-            phi=-sp.sqrt(1 - X**2),
-            phi_conj=sp.sqrt(1 + U**2),
             defaults=(),
             numeric=_isru,
             note="Inverse square root unit u/√(1+u²).",
         ),
         PairDefinition(
             "asinh",
-            sigma=sp.asinh(U),
-            inverse=sp.sinh(X),
-            phi=sp.cosh(X),
-            phi_conj=U * sp.asinh(U) - sp.sqrt(1 + U**2),
             defaults=(),
             numeric=_asinh,
         ),
         PairDefinition(
             "sin",
-            sigma=sp.sin(U),
-            inverse=sp.asin(X),
-            phi=X * sp.asin(X) + sp.sqrt(1 - X**2),
-            phi_conj=-sp.cos(U),
             defaults=(),
             numeric=_sin,
-            dual_domain=sp.Interval.open(-sp.pi / 2, sp.pi / 2),
             legendre=False,
             note=(
                 "Restricted pair: sin is a bijection of (−π/2, π/2) onto (−1, 1) only, and "
@@ -251,20 +211,12 @@ DEFINITIONS: dict[str, PairDefinition] = {
         ),
         PairDefinition(
             "softplus",
-            sigma=sp.log(1 + sp.exp(BETA * U)) / BETA,
-            inverse=sp.log(sp.exp(BETA * X) - 1) / BETA,
-            phi=X**2 / 2 + (sp.polylog(2, sp.exp(-BETA * X)) - sp.pi**2 / 6) / BETA**2,
-            phi_conj=-sp.polylog(2, -sp.exp(BETA * U)) / BETA**2,
-            defaults=((BETA, 1000.0),),
+            defaults=(("beta", 1000.0),),
             numeric=_softplus,
             note="softplus log(1 + e^{βu})/β; β = 1000 by default, as in the official package.",
         ),
         PairDefinition(
             "bent_identity",
-            sigma=(U + sp.sqrt(U**2 + 1)) / 2,
-            inverse=X - 1 / (4 * X),
-            phi=X**2 / 2 - sp.log(X) / 4 - sp.Rational(1, 8) - sp.log(2) / 4,
-            phi_conj=U**2 / 4 + (U * sp.sqrt(U**2 + 1) + sp.asinh(U)) / 4,
             defaults=(),
             numeric=_bent_identity,
             note=(

@@ -11,18 +11,16 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-import sympy as sp
 from jax import Array
 from jax.typing import ArrayLike
 
-REALS = sp.Interval(-sp.oo, sp.oo)
-U = sp.Symbol("u", real=True)
-X = sp.Symbol("x", real=True)
+if TYPE_CHECKING:
+    import sympy as sp
 
 JaxFunction = Callable[[Array], Array]
 
@@ -46,33 +44,64 @@ class NumericFunctions:
     phi_conj: JaxFunction
 
 
+@dataclasses.dataclass(frozen=True)
+class Constants:
+    """The numbers of a pair at its parameter values: the interval I = (lower, upper), L_σ =
+    sup σ′ and where σ′ attains it (``±inf`` when only approached), the dual domain D."""
+
+    lower: float
+    upper: float
+    lipschitz: float
+    lipschitz_point: float
+    dual_lower: float
+    dual_upper: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Symbolic:
+    """SymPy expressions of a pair, its parameters as symbols: σ and φ* in ``U``, σ⁻¹ and φ in
+    ``X``, the interval I, L_σ = sup σ′ and where it is attained, the dual domain D."""
+
+    sigma: sp.Expr
+    inverse: sp.Expr
+    phi: sp.Expr
+    phi_conj: sp.Expr
+    interval: sp.Interval
+    lipschitz: sp.Expr
+    lipschitz_at: sp.Expr
+    symbols: tuple[sp.Symbol, ...]
+    dual_domain: sp.Interval
+
+    def numbers(self) -> tuple[sp.Expr, ...]:
+        """The expressions of the `Constants`, in their order."""
+        interval, domain = self.interval, self.dual_domain
+        ends = (domain.inf, domain.sup)
+        return (interval.inf, interval.sup, self.lipschitz, self.lipschitz_at, *ends)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class LegendrePair:
     """A Legendre activation pair (σ, σ⁻¹ = ∇φ) at fixed parameter values.
 
-    Symbolic fields are SymPy expressions in ``U`` (dual) and ``X`` (primal) whose parameter
-    symbols are listed in ``parameters`` with the values used by the numeric functions.
+    ``values`` are the parameters by name, ``constants`` the numbers the bounds use and
+    ``numeric`` the JAX functions: none of them needs SymPy. The symbolic views (``sigma_expr``,
+    ``interval``, ``lipschitz_expr``, …; expressions in ``U`` (dual) and ``X`` (primal), the
+    parameters as symbols, see ``parameters``) are built by ``symbolic_source`` at first use.
     ``dual_domain`` is ℝ for every Legendre pair; a *restricted* pair (``legendre=False``,
     sin) is a bijection only on a bounded ``dual_domain``, see its ``note``.
     """
 
     name: str
-    sigma_expr: sp.Expr
-    inverse_expr: sp.Expr
-    phi_expr: sp.Expr
-    phi_conj_expr: sp.Expr
-    interval: sp.Interval
-    lipschitz_expr: sp.Expr
-    lipschitz_at: sp.Expr
-    parameters: tuple[tuple[sp.Symbol, float], ...]
+    values: tuple[tuple[str, float], ...]
+    constants: Constants
     numeric: NumericFunctions
-    dual_domain: sp.Interval = REALS
+    symbolic_source: Callable[[], Symbolic] = dataclasses.field(repr=False)
     legendre: bool = True
     note: str = ""
 
     # Identity: a pair is its name and its parameter values.
     def _key(self) -> tuple[Any, ...]:
-        return (self.name, tuple((s.name, float(v)) for s, v in self.parameters))
+        return (self.name, self.values)
 
     def __hash__(self) -> int:
         return hash(self._key())
@@ -81,59 +110,115 @@ class LegendrePair:
         return isinstance(other, LegendrePair) and self._key() == other._key()
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{s.name}={v:g}" for s, v in self.parameters)
+        params = ", ".join(f"{name}={v:g}" for name, v in self.values)
         return f"LegendrePair({self.name!r}{', ' if params else ''}{params})"
 
-    # ----- symbolic views -------------------------------------------------------------------
+    # ----- symbolic views (SymPy, imported at first use) ------------------------------------
+    @functools.cached_property
+    def symbolic(self) -> Symbolic:
+        """The SymPy expressions of this pair (`Symbolic`)."""
+        return self.symbolic_source()
+
+    @property
+    def sigma_expr(self) -> sp.Expr:
+        """σ(u), symbolic."""
+        return self.symbolic.sigma
+
+    @property
+    def inverse_expr(self) -> sp.Expr:
+        """σ⁻¹(x) = ∇φ(x), symbolic."""
+        return self.symbolic.inverse
+
+    @property
+    def phi_expr(self) -> sp.Expr:
+        """φ(x), symbolic."""
+        return self.symbolic.phi
+
+    @property
+    def phi_conj_expr(self) -> sp.Expr:
+        """φ*(u), symbolic."""
+        return self.symbolic.phi_conj
+
+    @property
+    def interval(self) -> sp.Interval:
+        """The interval I = σ(D), symbolic."""
+        return self.symbolic.interval
+
+    @property
+    def lipschitz_expr(self) -> sp.Expr:
+        """L_σ = sup σ′, symbolic."""
+        return self.symbolic.lipschitz
+
+    @property
+    def lipschitz_at(self) -> sp.Expr:
+        """Where σ′ attains L_σ, symbolic (``±oo`` when only approached)."""
+        return self.symbolic.lipschitz_at
+
+    @property
+    def dual_domain(self) -> sp.Interval:
+        """The dual domain D, symbolic."""
+        return self.symbolic.dual_domain
+
+    @property
+    def parameters(self) -> tuple[tuple[sp.Symbol, float], ...]:
+        """(symbol, value) of each parameter."""
+        return tuple(zip(self.symbolic.symbols, (v for _, v in self.values), strict=True))
+
     @functools.cached_property
     def parameter_values(self) -> Mapping[str, float]:
         """Parameter values by name, for example ``{"beta": 1000.0}``."""
-        return {s.name: float(v) for s, v in self.parameters}
+        return dict(self.values)
 
     def substitute(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with this pair's parameter symbols replaced by their (rational) values."""
+        import sympy as sp
+
         return expr.subs({s: sp.nsimplify(v) for s, v in self.parameters})
 
     @functools.cached_property
     def derivative_expr(self) -> sp.Expr:
         """σ′(u), symbolic."""
+        import sympy as sp
+
+        from bregmalib.legendre._expressions import U
+
         return sp.diff(self.sigma_expr, U)
 
-    # ----- interval -------------------------------------------------------------------------
-    @functools.cached_property
+    # ----- numbers --------------------------------------------------------------------------
+    @property
     def lower(self) -> float:
         """Left end of the interval I (``-inf`` when unbounded)."""
-        return float(self.substitute(self.interval.inf))
+        return self.constants.lower
 
-    @functools.cached_property
+    @property
     def upper(self) -> float:
         """Right end of the interval I (``inf`` when unbounded)."""
-        return float(self.substitute(self.interval.sup))
+        return self.constants.upper
 
     @functools.cached_property
     def bounded(self) -> bool:
         """True when σ is bounded (both ends of I finite)."""
         return bool(np.isfinite(self.lower) and np.isfinite(self.upper))
 
-    @functools.cached_property
+    @property
     def lipschitz(self) -> float:
         """L_σ = sup σ′ at this pair's parameter values."""
-        return float(self.substitute(self.lipschitz_expr))
+        return self.constants.lipschitz
 
-    @functools.cached_property
+    @property
     def lipschitz_point(self) -> float:
         """Where σ′ attains L_σ (``±inf`` when it is only approached)."""
-        return float(self.substitute(self.lipschitz_at))
+        return self.constants.lipschitz_point
 
-    @functools.cached_property
+    @property
     def dual_lower(self) -> float:
         """Left end of the dual domain D (``-inf`` except for restricted pairs)."""
-        return float(self.substitute(self.dual_domain.inf))
+        return self.constants.dual_lower
 
-    @functools.cached_property
+    @property
     def dual_upper(self) -> float:
         """Right end of the dual domain D (``inf`` except for restricted pairs)."""
-        return float(self.substitute(self.dual_domain.sup))
+        return self.constants.dual_upper
 
     # ----- numeric functions ----------------------------------------------------------------
     def sigma(self, u: ArrayLike) -> Array:

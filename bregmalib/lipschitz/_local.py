@@ -63,11 +63,23 @@ from bregmalib._certified import (
 )
 from bregmalib.legendre import LegendrePair
 from bregmalib.lipschitz._conv_local import convnet_local_upper
+from bregmalib.lipschitz._domain import make_box
+from bregmalib.lipschitz._upper import (
+    BREGMAN_METHODS,
+    STANDARD_METHODS,
+    Bound,
+    best_bound,
+    upper_bounds,
+)
 from bregmalib.nn import ConvNet, Layer, Network, NetworkLike, as_network
 from bregmalib.nn.functional import dual_jacobian, preactivation, primal_trace
 
 #: the norm of a region (a ball's) and of a Lipschitz constant: ℓ₂ or ℓ∞
 LocalNorm = Literal["l2", "linf"]
+#: the most regions `_propagate_batch` takes at once: one compiled program per power of two up to
+#: it, whatever the number of regions (one call on 1000 regions once never returned, every XLA
+#: CPU worker idle, jaxlib 0.10.2; XLA_FLAGS=--xla_cpu_multi_thread_eigen=false avoids that)
+CHUNK = 64
 #: relative widening of every evaluated σ′ and 1/σ′
 _FUNCTION_SLACK = 4 * FUNCTION_ULPS * EPS
 
@@ -340,16 +352,29 @@ def _propagate_batch(
     )
 
 
+def chunk_size(count: int) -> int:
+    """Regions per call of `_propagate_batch`: the power of two ≥ ``count`` up to `CHUNK`, so
+    that any number of regions runs a handful of compiled programs."""
+    return min(CHUNK, 1 << max(count - 1, 0).bit_length())
+
+
 def propagate(net: Network, region: Region, heads: ArrayLike | None = None) -> dict[str, Any]:
-    """`_propagate` over every region (vmapped), with per-region heads (None: H for all)."""
+    """`_propagate` over every region (vmapped), with per-region heads (None: H for all), in
+    chunks of `chunk_size` regions (the last one padded with copies of its last region)."""
     count = region.center.shape[0]
     if heads is None:
-        heads = jnp.broadcast_to(net.head_weight, (count, *net.head_weight.shape))
-    arrays = (region.center, region.scale, region.lower, region.upper)
-    result = _propagate_batch(
-        net, jnp.asarray(heads), *(jnp.asarray(a) for a in arrays), dual=region.dual
-    )
-    return jax.tree_util.tree_map(np.asarray, result)
+        heads = np.broadcast_to(net.head_weight, (count, *net.head_weight.shape))
+    arrays = [np.asarray(a) for a in (heads, region.center, region.scale)]
+    arrays += [region.lower, region.upper]
+    size = chunk_size(count)
+    padded = -(-count // size) * size
+    arrays = [np.concatenate([a, np.repeat(a[-1:], padded - count, axis=0)]) for a in arrays]
+    chunks = []
+    for start in range(0, padded, size):
+        batch = (jnp.asarray(a[start : start + size]) for a in arrays)
+        result = _propagate_batch(net, *batch, dual=region.dual)
+        chunks.append(jax.tree_util.tree_map(np.asarray, result))
+    return jax.tree_util.tree_map(lambda *parts: np.concatenate(parts)[:count], *chunks)
 
 
 def _certified_norm(value: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -398,6 +423,19 @@ def _assumptions(net: Network) -> tuple[str, ...]:
     )
 
 
+def box_cap(net: Network, region: Region) -> Bound:
+    """The best certified ℓ₂ bound (`upper_bounds`, all but the exponential vertex enumeration)
+    on the box hull of every region, its ends rounded outwards: a bound on a superset of each
+    region, so of each local constant too."""
+    lower = np.nextafter(np.min(region.center - region.scale, axis=0), -np.inf)
+    upper = np.nextafter(np.max(region.center + region.scale, axis=0), np.inf)
+    lower = np.maximum(lower, np.min(region.lower, axis=0))
+    upper = np.minimum(upper, np.max(region.upper, axis=0))
+    table = BREGMAN_METHODS if net.version == "bregman" else STANDARD_METHODS
+    methods = [m for m in table if m != "vertex"]
+    return best_bound(upper_bounds(net, make_box(net, (lower, upper)), methods=methods))
+
+
 def _convnet_region(net: ConvNet, region: Region, norm: LocalNorm) -> LocalBounds:
     """`region_lipschitz` of a `ConvNet` (`bregmalib.lipschitz._conv_local`)."""
     start = time.perf_counter()
@@ -414,7 +452,8 @@ def region_lipschitz(
 ) -> LocalBounds:
     """Certified upper bounds of sup ‖J(x)‖ over each region of ``region``: the ℓ₂ operator
     norm (``norm="l2"``) or ‖·‖_{∞→∞}, the largest row ℓ₁ norm (``"linf"``), which are the
-    Lipschitz constants on the (convex) regions in those norms. A `ConvNet` gets interval
+    Lipschitz constants on the (convex) regions in those norms; the ℓ₂ bounds are at most the
+    certified bound on the box hull of the regions (`box_cap`). A `ConvNet` gets interval
     propagation through its stages (`bregmalib.lipschitz._conv_local`)."""
     norm = _check_norm(norm)
     if isinstance(model, ConvNet):
@@ -424,15 +463,20 @@ def region_lipschitz(
         raise ValueError(f"local bounds need a Legendre pair, got {net.pair.name}")
     start = time.perf_counter()
     result = propagate(net, region)
+    assumptions = _assumptions(net)
     if norm == "l2":
         upper = _hidden_phis(net, result)[-1]
+        cap = box_cap(net, region)
+        if np.any(~(upper <= cap.value)):
+            upper = np.minimum(np.where(np.isnan(upper), np.inf, upper), cap.value)
+            assumptions += tuple(f"cap {cap.method}: {a}" for a in cap.assumptions)
     else:
         upper = round_up(result["linf"] * (1.0 + 64 * max(net.widths) * EPS), 2)
     upper = np.where(np.isfinite(upper), upper, np.inf)
     reason = ""
     if np.any(np.isinf(upper)):
         reason = "a region reaches an end of the activation's interval, where 1/σ′ is unbounded"
-    return LocalBounds(upper, norm, time.perf_counter() - start, _assumptions(net), reason)
+    return LocalBounds(upper, norm, time.perf_counter() - start, assumptions, reason)
 
 
 def local_lipschitz(

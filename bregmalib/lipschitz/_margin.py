@@ -6,7 +6,8 @@ head H replaced by its row H_y − H_j alone (`theta_rows`). The prediction cann
 r(x) = min(ε, min_{j≠y} (f_y(x) − f_j(x)) / L_yj): on that ball (f_y − f_j)(x + δ) ≥
 f_y(x) − f_j(x) − L_yj‖δ‖ > 0. Since ‖(e_y − e_j)ᵀA‖ ≤ √2‖A‖ for every term of the recursion,
 L_yj ≤ √2·L and r is never below margin / (√2·L) (Tsuzuku, Sato and Sugiyama 2018) with L the
-bound of the whole network on the same ball.
+bound of the whole network on the same ball; so L_yj is also capped by √2 times the bound on
+the box hull of the balls (`bregmalib.lipschitz._local.box_cap`), as the whole network's is.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from bregmalib.lipschitz._local import ball_region, propagate, theta_rows
+from bregmalib._certified import mul_up, round_up
+from bregmalib.lipschitz._local import ball_region, box_cap, propagate, theta_rows
 from bregmalib.nn import NetworkLike, as_network
 from bregmalib.nn.functional import coordinates_from_input, network_output
 
@@ -31,13 +33,14 @@ def margin_lipschitz(
 ) -> np.ndarray:
     """L_yj (rows: inputs, columns: classes j): certified bounds of the ℓ₂ Lipschitz constant
     of f_y − f_j on the ℓ₂ ball of ``radius`` around each input ∩ ``domain`` (at j = y only
-    the norm slack, about 1e-300)."""
+    the norm slack, about 1e-300), at most √2 times the bound on the balls' box hull."""
     net = as_network(model, dtype=jnp.float64)
     region = ball_region(net, centers, radius, "l2", domain)
     labels = np.asarray(labels)
     head = np.asarray(net.head_weight, np.float64)
     heads = head[labels][:, None, :] - head[None, :, :]
-    return theta_rows(net, propagate(net, region, heads))
+    rows = theta_rows(net, propagate(net, region, heads))
+    return np.minimum(rows, mul_up(round_up(np.sqrt(2.0)), box_cap(net, region).value))
 
 
 def margin_radius(

@@ -24,7 +24,7 @@ from bregmalib._certified import as_float64, enclose, round_up
 from bregmalib.legendre import LegendrePair
 from bregmalib.lipschitz._slope_table import TABLE
 
-TablePair = tuple[str, tuple[tuple[str, float], ...], str]
+TablePair = tuple[str, tuple[tuple[str, float], ...]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,9 +57,9 @@ class SlopeRatioBound:
 
 
 def table_key(pair: LegendrePair) -> TablePair:
-    """The key of ``pair`` in `_slope_table`: its name, parameter values and σ as text."""
-    params = tuple((name, float(value)) for name, value in pair.parameter_values.items())
-    return (pair.name, params, str(pair.sigma_expr))
+    """The key of ``pair`` in `_slope_table`: its name and parameter values (a user pair cannot
+    take a catalogue name, `bregmalib.legendre.from_sigma`)."""
+    return (pair.name, pair.values)
 
 
 @functools.lru_cache(maxsize=64)
@@ -113,7 +113,7 @@ from typing import Any
 
 import numpy
 
-#: (name, parameter values, σ as text) -> (R_σ as a function of Δ ≥ 0, exact, status)
+#: (name, parameter values) -> (R_σ as a function of Δ ≥ 0, exact, status)
 TABLE: dict[tuple[Any, ...], tuple[Any, bool, str]] = {
 '''
 
