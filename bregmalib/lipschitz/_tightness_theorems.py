@@ -244,8 +244,8 @@ def table_latex(rows: list[TightnessRow]) -> str:
 
 LIP = sp.Symbol(r"\operatorname{Lip}_B(N)")
 LOWER = sp.Symbol(r"\prod_{k} (1 + L_\sigma w_k)")
-PRODUCT = sp.Symbol(r"\prod_{k} \bigl(R_\sigma(w_k h_k) + L_\sigma w_k\bigr)")
-FACTOR = sp.Symbol(r"\prod_{k} R_\sigma(w_k h_k)")
+PRODUCT = sp.Symbol("P")
+FACTOR = sp.Symbol(r"\rho")
 STATEMENT = sp.And(sp.Le(LOWER, LIP), sp.Le(LIP, PRODUCT), sp.Le(PRODUCT, FACTOR * LOWER))
 
 
@@ -304,7 +304,11 @@ def tightness_claim() -> Claim:
                 "\\sigma(\\sigma^{-1}(x) + w_k(x - x^*))$, $w_k \\ge 0$, on "
                 "B = $[x^* - a, x^* + a] \\subset I$."
             ),
-            Hypothesis("$h_1 = a$, $h_{k+1} = (R_\\sigma(w_k h_k) + L_\\sigma w_k) h_k$."),
+            Hypothesis(
+                "$h_1 = a$, $h_{k+1} = (R_\\sigma(w_k h_k) + L_\\sigma w_k) h_k$; "
+                "P = $\\prod_k (R_\\sigma(w_k h_k) + L_\\sigma w_k)$, the product of "
+                "the layer bounds; $\\rho = \\prod_k R_\\sigma(w_k h_k)$."
+            ),
         ),
         steps=(
             Step(
