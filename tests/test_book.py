@@ -149,6 +149,7 @@ def test_chapter_is_fixed_by_the_group_then_by_the_name():
         "tanh/slope_ratio": cli.ACTIVATIONS,
         "global/layer_bracket": cli.GLOBAL_DOMAIN,
         "comparison/residual": cli.COMPARISON,
+        "tightness/layer_and_network": cli.TIGHTNESS,
     }
     for name, chapter in by_name.items():
         assert cli.chapter_of(_result(name)) == chapter, name

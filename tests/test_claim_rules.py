@@ -161,3 +161,27 @@ def test_prose_and_exhibit_are_set_before_the_result_and_must_be_ascii(tmp_path)
     assert not write_if_changed(figure, b"%PDF-1.4 bytes"), "a second export writes nothing"
     with pytest.raises(ClaimError, match="non-ASCII"):
         result_to_latex(_claim(prose="σ in prose must be written $\\sigma$").check())
+
+
+def test_a_round_off_maximum_is_printed_without_its_point():
+    from bregmalib.symbolic._latex import _numeric
+    from bregmalib.symbolic._numeric import NumericOutcome
+
+    def outcome(value: float) -> NumericOutcome:
+        return NumericOutcome(
+            holds=True,
+            kind="bound",
+            max_violation=value,
+            argmax={"a": 0.123},
+            tolerance=1e-9,
+            evaluations=10,
+            sample_points=10,
+            sampling="grid",
+            starts=1,
+            steps=1,
+            box={"a": (0.0, 1.0)},
+        )
+
+    point = "at \\texttt{a} $= 1.230\\times 10^{-1}$"
+    assert point not in _numeric(outcome(3e-16)) and point not in _numeric(outcome(0.0))
+    assert point in _numeric(outcome(-0.5))

@@ -4,17 +4,30 @@ import jax
 import jax.numpy as jnp
 import pytest
 
+from bregmalib import legendre
 from bregmalib.invert import _theorems
 
 CLAIMS = {claim.name: claim for claim in _theorems.claims()}
 
 
-def test_every_claim_is_named_once() -> None:
+def test_every_claim_is_named_once_and_the_layer_theorem_once_for_every_pair() -> None:
     names = [claim.name for claim in _theorems.claims()]
     assert len(names) == len(set(names))
-    for activation in _theorems.ACTIVATIONS:
-        assert f"{activation}/invertibility_monotone" in CLAIMS
-        assert f"{activation}/invertibility_vertex" in CLAIMS
+    assert not [n for n in names if n.endswith("/invertibility_vertex")]
+    assert [n for n in names if n.endswith("/invertibility_monotone")] == [
+        "sin/invertibility_monotone"
+    ]
+    table = CLAIMS["invertibility/layer_diffeomorphism"].exhibit
+    for pair in _theorems.legendre_pairs():
+        assert _theorems.verbatim(pair.name) in table
+    assert table.count("of $I^n$ onto $I^n$") == len(_theorems.legendre_pairs())
+
+
+def test_layer_theorem_route_covers_bounded_linear_and_sublinear_pairs() -> None:
+    pairs = tuple(legendre.get(n) for n in ("tanh", "softplus", "bent_identity", "asinh"))
+    outcome = _theorems._layer_route(pairs)
+    assert outcome.verdict == "proved", outcome.detail
+    assert "for the 4 pairs" in outcome.detail
 
 
 @pytest.mark.parametrize(
@@ -22,7 +35,6 @@ def test_every_claim_is_named_once() -> None:
     [
         "invertibility/strict_examples",
         "invertibility/vertex_reduction",
-        "softplus/invertibility_vertex",
     ],
 )
 def test_proved(name: str) -> None:

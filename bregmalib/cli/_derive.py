@@ -6,8 +6,9 @@ The results, in this order: per catalogue pair, the pair's constants (L_σ, stro
 φ, R_σ; `bregmalib.symbolic`) and its layer theorems (Jacobian, single-layer bound;
 `bregmalib.lipschitz`); the engine's guards; the network theorems of `bregmalib.lipschitz`
 and the dual-coordinate theorems (chapter "Network bounds"); the global domain, from the pair
-results; the comparison of layer bounds; the invertibility theorems of `bregmalib.invert` (chapter
-"Invertibility"). The other results get their chapter from their names."""
+results; the comparison of layer bounds; the tightness of the layer and network bounds; the
+invertibility and inversion theorems of `bregmalib.invert` (chapter "Invertibility"). The other
+results get their chapter from their names."""
 
 from __future__ import annotations
 
@@ -22,18 +23,21 @@ import jax
 from bregmalib import legendre
 from bregmalib._compilation import use_fast_compilation
 from bregmalib.cli._args import Parser, at_least
+from bregmalib.invert import _inverse_theorems as inverse_theorems
 from bregmalib.invert import _theorems as invert_theorems
 from bregmalib.lipschitz import _theorems as network_theorems
 from bregmalib.lipschitz._comparison_theorems import comparison_results
 from bregmalib.lipschitz._dual_theorems import dual_results
 from bregmalib.lipschitz._global_theorems import global_results
 from bregmalib.lipschitz._layer_theorems import layer_results
+from bregmalib.lipschitz._tightness_theorems import tightness_results
 from bregmalib.symbolic import Result
 from bregmalib.symbolic._export import (
     COMPARISON,
     GLOBAL_DOMAIN,
     INVERTIBILITY,
     NETWORK_BOUNDS,
+    TIGHTNESS,
     build_pdf,
     chapter_of,
     export,
@@ -80,7 +84,8 @@ def collect() -> tuple[list[Result], dict[str, str]]:
             (network_theorems.results() + dual_results(), NETWORK_BOUNDS),
             (global_results(lemmas), GLOBAL_DOMAIN),
             (comparison_results(), COMPARISON),
-            (invert_theorems.results(), INVERTIBILITY),
+            (tightness_results(), TIGHTNESS),
+            (invert_theorems.results() + inverse_theorems.results(), INVERTIBILITY),
         )
     )
 

@@ -207,7 +207,9 @@ def _value(x: float, tolerance: float) -> str:
 
 
 def _numeric(n: NumericOutcome) -> str:
-    """One numeric route: what was searched, on which box, how (sample, ascent), what was found."""
+    """One numeric route: what was searched, on which box, how (sample, ascent), what was found;
+    the point of the largest value only when that value is not round-off within the tolerance
+    of 0 (such a point moves with the last bits of the computation)."""
     box = ", ".join(
         f"{verbatim(k)} $\\in [{number(lo)}, {number(hi)}]$" for k, (lo, hi) in n.box.items()
     )
@@ -217,7 +219,9 @@ def _numeric(n: NumericOutcome) -> str:
         f"steps of projected gradient ascent from the worst of them, on {box}{fixed}"
     )
     what = text(n.description) + " " if n.description else ""
-    largest = f"largest value ${_value(n.max_violation, n.tolerance)}$ at {_point(n.argmax)}"
+    largest = f"largest value ${_value(n.max_violation, n.tolerance)}$"
+    if abs(n.max_violation) >= n.tolerance:
+        largest += f" at {_point(n.argmax)}"
     if n.nonfinite is not None:
         verdict = f"\\textbf{{failed}}: a NaN or $\\pm\\infty$ at {_point(n.nonfinite)}; {largest}"
     elif n.kind == "bound":
