@@ -45,7 +45,7 @@ unit: $(SETUP) $(MATHJAX)
 # notebooks/NN_*.py and commit the .ipynb files.
 notebooks-execute: $(SETUP)
 	$(PY) -m jupytext --to ipynb $(NOTEBOOKS)
-	printf '%s\n' $(IPYNB) | XLA_FLAGS="$$($(PY) -m bregmalib._compilation)" xargs -P $(JOBS) -I{} $(PY) -m nbconvert --to notebook --execute \
+	printf '%s\n' $(IPYNB) | XLA_FLAGS="$$($(PY) -m bregmalib._xla_flags)" xargs -P $(JOBS) -I{} $(PY) -m nbconvert --to notebook --execute \
 	  --inplace --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False {}
 
 # Strict comparison of every stored output (volatile ones sanitised by notebooks/nbval_sanitize.cfg,

@@ -5,7 +5,7 @@ environment's kernel (``--nbval-current-env``) and masks their volatile outputs 
 
 The suite is dominated by compiling many small jitted programs, so this process, the notebook
 kernels and the command-line subprocesses it starts compile with
-``bregmalib._compilation.FAST_COMPILE_FLAGS`` (set before JAX starts its backend);
+``bregmalib._xla_flags.CHECK_FLAGS`` (set before JAX starts its backend);
 ``make notebooks-execute`` stores the notebooks' outputs under the same flags, so round-off-size
 figures compare as they were made."""
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bregmalib._compilation import with_fast_compilation
+from bregmalib._xla_flags import with_check_flags
 
 SANITIZE = Path(__file__).parent / "notebooks" / "nbval_sanitize.cfg"
 
-os.environ["XLA_FLAGS"] = with_fast_compilation(os.environ.get("XLA_FLAGS"))
+os.environ["XLA_FLAGS"] = with_check_flags(os.environ.get("XLA_FLAGS"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -77,14 +77,15 @@ checked = [
     claims[name].check()
     for name in (
         "invertibility/strict_examples",
-        "softplus/invertibility_vertex",
+        "invertibility/layer_diffeomorphism",
         "sin/official_usage_not_injective",
         "tanh/vertex_condition_necessary",
     )
 ]
 for result in checked:
     print(f"{result.name:40s} {result.status:10s} {result.symbolic.detail[:90]}")
-# Theorem 5.3, Theorem 5.12, refuted claims 5.18 and 5.8 of derivations/main.pdf
+# Theorems 8.3 and 8.4 (the layer is a diffeomorphism of Iⁿ onto Iⁿ under (a), (b) or (c)),
+# refuted claims 8.12 and 8.10 of derivations/main.pdf
 assert [r.status for r in checked] == ["proved", "proved", "refuted", "refuted"]
 
 # %% [markdown]

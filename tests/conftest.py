@@ -1,6 +1,6 @@
 """Tests run in float64 (float32 is exercised with explicit dtypes), and property-based tests
 draw the same examples on every run (derandomised), so that CI is reproducible. XLA compiles with
-``bregmalib._compilation.FAST_COMPILE_FLAGS``, set by the repository's conftest.py for the whole
+``bregmalib._xla_flags.CHECK_FLAGS``, set by the repository's conftest.py for the whole
 pytest process, its notebook kernels and command-line subprocesses."""
 
 import os

@@ -21,7 +21,7 @@ from pathlib import Path
 import jax
 
 from bregmalib import legendre
-from bregmalib._compilation import use_fast_compilation
+from bregmalib._xla_flags import use_check_flags
 from bregmalib.cli._args import Parser, at_least
 from bregmalib.invert import _inverse_theorems as inverse_theorems
 from bregmalib.invert import _theorems as invert_theorems
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[JOBS_VARIABLE] = str(args.jobs)
     jax.config.update("jax_enable_x64", True)
     start = time.perf_counter()
-    with use_fast_compilation():
+    with use_check_flags():
         results, chapters = collect()
     written = export(results, Path(args.out), chapters)
     elapsed = time.perf_counter() - start
