@@ -219,10 +219,18 @@ def _row_norms(matrix: Array, dual: int) -> Array:
     return jnp.linalg.norm(matrix, ord=dual, axis=1)
 
 
+@jax.custom_batching.sequential_vmap
+def _singular_value_norm(matrix: Array) -> Array:
+    """‖A‖₂ by SVD; vmapped, one matrix at a time (``lax.map``): jaxlib 0.10.2's batched SVD
+    splits its batch over XLA's intra-op thread pool and waits, and two of them running at once
+    held every thread of a 2-core pool and waited forever (seen in notebook 07)."""
+    return jnp.linalg.norm(matrix, ord=2)
+
+
 def _spectral(matrix: Array) -> Array:
     """‖A‖₂, +∞ when an entry is not finite (LAPACK's SVD may not return on NaN)."""
     finite = jnp.all(jnp.isfinite(matrix))
-    return jnp.where(finite, jnp.linalg.norm(jnp.where(finite, matrix, 0.0), ord=2), jnp.inf)
+    return jnp.where(finite, _singular_value_norm(jnp.where(finite, matrix, 0.0)), jnp.inf)
 
 
 def _row_bound(entries: list[_Entry], center: Array, rows: list[Array], dual: int) -> Array:
