@@ -77,8 +77,7 @@ from bregmalib.nn.functional import dual_jacobian, preactivation, primal_trace
 #: the norm of a region (a ball's) and of a Lipschitz constant: ℓ₂ or ℓ∞
 LocalNorm = Literal["l2", "linf"]
 #: the most regions `_propagate_batch` takes at once: one compiled program per power of two up to
-#: it, whatever the number of regions (one call on 1000 regions once never returned, every XLA
-#: CPU worker idle, jaxlib 0.10.2; XLA_FLAGS=--xla_cpu_multi_thread_eigen=false avoids that)
+#: it, whatever the number of regions
 CHUNK = 64
 #: relative widening of every evaluated σ′ and 1/σ′
 _FUNCTION_SLACK = 4 * FUNCTION_ULPS * EPS
