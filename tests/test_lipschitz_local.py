@@ -28,6 +28,7 @@ from bregmalib.lipschitz import (
     margin_radius,
     upper_bounds,
 )
+from bregmalib.lipschitz._local import _spectral
 from bregmalib.nn import network_from_arrays
 from bregmalib.nn.functional import coordinates_from_input, network_jacobian, network_output
 from bregmalib.robust import InputDomain, pgd
@@ -194,3 +195,14 @@ def test_branch_and_bound_never_increases_and_stays_above_the_lower_bound(versio
     assert result.upper >= result.lower > 0
     whole = local_lower(net, box_region(net, center - 0.3, center + 0.3), "l2", steps=60)[0]
     assert result.upper >= whole
+
+
+def test_vmapped_spectral_norms_are_exact_and_infinite_on_nan() -> None:
+    """The spectral norms of the propagation, vmapped twice (one SVD at a time), equal numpy's
+    ‖A‖₂ for every matrix of the batch, and +∞ where a matrix holds a NaN."""
+    matrices = np.random.default_rng(0).normal(size=(6, 3, 5, 4))
+    matrices[2, 1, 0, 0] = np.nan
+    norms = np.asarray(jax.jit(jax.vmap(jax.vmap(_spectral)))(jnp.asarray(matrices)))
+    expected = np.linalg.norm(np.nan_to_num(matrices), ord=2, axis=(2, 3))
+    expected[2, 1] = np.inf
+    np.testing.assert_allclose(norms, expected, rtol=1e-13)
