@@ -44,7 +44,8 @@ RESULTS = Path(__file__).parent / "results"
 PARAMS: dict[str, dict[str, float]] = {"softplus": {"beta": 1.0}}
 
 
-def _pair(activation: str) -> Any:
+def benchmark_pair(activation: str) -> Any:
+    """The catalogue pair of ``activation`` with the benchmark's parameters (`PARAMS`)."""
     import bregmalib.legendre as legendre
 
     return legendre.get(activation, **PARAMS.get(activation, {}))
@@ -61,10 +62,12 @@ def _init_gain(model: Any, version: str) -> Any:
     return eqx.tree_at(weights, model, [gain * w for w in weights(model)])
 
 
-def _train(
-    activation: str, version: str, depth: int, width: int, epochs: int, seed: int
+def train_digits(
+    activation: str, version: str, depth: int, width: int, epochs: int, seed: int = 0
 ) -> tuple[Any, float]:
-    pair = _pair(activation)
+    """A digits MLP 64-width×depth-10 trained with Adam (learning rate 2e-3, validation-loss
+    selection); the model and its test accuracy. benchmarks/local.py trains the same way."""
+    pair = benchmark_pair(activation)
     data = load_digits(pair, dtype=jnp.float64)
     widths = (64, *([width] * depth))
     model = make_mlp(pair, widths, 10, version, key=jax.random.key(seed), dtype=jnp.float64)
@@ -91,7 +94,7 @@ def tightness(
 ) -> list[dict]:
     rows = []
     for activation, version, depth, width in tqdm(models, desc="tightness"):
-        model, accuracy = _train(activation, version, depth, width, epochs, seed=0)
+        model, accuracy = train_digits(activation, version, depth, width, epochs)
         net = as_network(model)
         a, b = target_segment(net.pair)
         for domain_name, domain in (("global", None), ("data box", (a, b))):
@@ -126,7 +129,7 @@ def _random_network(version: str, width: int, depth: int, dtype: Any = jnp.float
     biases = [0.1 * rng.normal(size=width) for _ in range(depth)]
     head = rng.normal(size=(10, width)) / np.sqrt(width)
     return network_from_arrays(
-        weights, biases, _pair("tanh"), version, head_weight=head, dtype=dtype
+        weights, biases, benchmark_pair("tanh"), version, head_weight=head, dtype=dtype
     )
 
 
