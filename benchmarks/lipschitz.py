@@ -384,6 +384,7 @@ def main() -> None:
         "--only", nargs="+", choices=SECTIONS, help="compute these parts into --cache, no report"
     )
     parser.add_argument("--shard", default="0/1", help="K/N: the K-th of N slices of the models")
+    parser.add_argument("--reverse", action="store_true", help="the models in reverse order")
     parser.add_argument(
         "--stored-only", action="store_true", help="report the models --cache holds, no others"
     )
@@ -413,7 +414,8 @@ def main() -> None:
     parts = {name: _cached(args.cache, name, f) for name, f in compute.items() if name in sections}
     model_parts, missing = [], []
     if "tightness" in sections:
-        for spec in models[shard::shards] if args.only else models:
+        chosen = models[shard::shards] if args.only else models
+        for spec in chosen[::-1] if args.reverse else chosen:
             name = "tightness-{}-{}-{}x{}".format(*spec)
             run = lambda s=spec: tightness([s], epochs, restarts, steps)  # noqa: E731
             part = _cached(args.cache, name, run, args.stored_only and not args.only)
