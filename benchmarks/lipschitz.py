@@ -337,14 +337,18 @@ def markdown(
             f"Profile of our ECLipsE-Fast at {name} (own time): "
             + ", ".join(f"{function} {share:.0%}" for function, share in shares),
         ]
-    lines += [
-        "",
-        "Fresh process, Bregman tanh 4×64 on a box (seconds): "
-        + ", ".join(f"{k} {v:.3g}" for k, v in cold.items()),
-        "",
-        f"Scale ({scaled['width']}×{scaled['depth']}, tanh): "
-        + ", ".join(f"{k} {v:.3g}" for k, v in scaled.items() if k.endswith("seconds")),
-    ]
+    if cold:
+        lines += [
+            "",
+            "Fresh process, Bregman tanh 4×64 on a box (seconds): "
+            + ", ".join(f"{k} {v:.3g}" for k, v in cold.items()),
+        ]
+    if scaled:
+        lines += [
+            "",
+            f"Scale ({scaled['width']}×{scaled['depth']}, tanh): "
+            + ", ".join(f"{k} {v:.3g}" for k, v in scaled.items() if k.endswith("seconds")),
+        ]
     return "\n".join(lines)
 
 
@@ -385,6 +389,8 @@ def main() -> None:
     )
     parser.add_argument("--shard", default="0/1", help="K/N: the K-th of N slices of the models")
     parser.add_argument("--reverse", action="store_true", help="the models in reverse order")
+    parser.add_argument("--peer-widths", type=int, nargs="+", help="widths of the peer timing")
+    parser.add_argument("--repeats", type=int, help="interleaved repeats of the peer timing")
     parser.add_argument(
         "--stored-only", action="store_true", help="report the models --cache holds, no others"
     )
@@ -400,6 +406,11 @@ def main() -> None:
         models = [(a, v, d, w) for a in activations for v in versions for d, w in sizes]
         epochs, restarts, steps = 30, 16, 150
         peer_args, scale_args = ((64, 256, 1024), 20, 5), (1024, 20, 64, 30)
+    peer_args = (
+        tuple(args.peer_widths or peer_args[0]),
+        peer_args[1],
+        args.repeats or peer_args[2],
+    )
     if args.only and args.cache is None:
         parser.error("--only needs --cache")
     sections = args.only or SECTIONS
@@ -411,14 +422,21 @@ def main() -> None:
         "profiles": lambda: {f"{w}×{depth}": profile(w, depth) for w in widths},
         "scale": lambda: scale(*scale_args),
     }
-    parts = {name: _cached(args.cache, name, f) for name, f in compute.items() if name in sections}
-    model_parts, missing = [], []
+    stored_only = args.stored_only and not args.only
+    parts = {
+        name: _cached(args.cache, name, f, stored_only)
+        for name, f in compute.items()
+        if name in sections
+    }
+    missing = [name for name, part in parts.items() if part is None]
+    parts = {name: part for name, part in parts.items() if part is not None}
+    model_parts = []
     if "tightness" in sections:
         chosen = models[shard::shards] if args.only else models
         for spec in chosen[::-1] if args.reverse else chosen:
             name = "tightness-{}-{}-{}x{}".format(*spec)
             run = lambda s=spec: tightness([s], epochs, restarts, steps)  # noqa: E731
-            part = _cached(args.cache, name, run, args.stored_only and not args.only)
+            part = _cached(args.cache, name, run, stored_only)
             if part is None:
                 missing.append(name)
             else:
@@ -441,7 +459,8 @@ def main() -> None:
         "BLAS (OpenBLAS, torch) limited to one thread on both sides",
         "training": {"epochs": epochs, "dataset": "digits", "learning_rate": 2e-3},
         "ascent": {"restarts": restarts, "steps": steps},
-        "models_not_measured": missing,
+        "peer_timing": {"widths": peer_args[0], "depth": peer_args[1], "repeats": peer_args[2]},
+        "not_measured": missing,
     }
     values = {k: p["value"] for k, p in parts.items()}
     name = "lipschitz_quick" if args.quick else "lipschitz"
@@ -449,9 +468,15 @@ def main() -> None:
     payload["cold_start"] = payload.pop("cold")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float))
-    table = markdown(rows, values["peers"], values["profiles"], values["cold"], values["scale"])
+    table = markdown(
+        rows,
+        values.get("peers", []),
+        values.get("profiles", {}),
+        values.get("cold", {}),
+        values.get("scale", {}),
+    )
     if missing:
-        table += "\n\nNot measured in this run: " + ", ".join(missing)
+        table += "\n\nNot measured in this run: " + ", ".join(missing) + "\n"
     (RESULTS / f"{name}.md").write_text(table + "\n")
     print(table)
 
