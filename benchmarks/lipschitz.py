@@ -1,6 +1,10 @@
 """Lipschitz bounds: tightness on trained digits MLPs, eclipse-nn side by side, and scale.
 
-    python benchmarks/lipschitz.py [--quick]
+    python benchmarks/lipschitz.py [--quick] [--cache DIR [--only PART... [--shard K/N]]]
+
+With ``--cache`` each part (and each model of the tightness table) is stored as it finishes and
+reused by later runs: parts can run in separate processes (``--only``, ``--shard``) and a last
+run without ``--only`` writes the report from them.
 
 Writes benchmarks/results/lipschitz.json and benchmarks/results/lipschitz.md. Timings are wall
 clock on the machine that runs it (shared with other jobs while this was written: see "load").
@@ -13,6 +17,7 @@ import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +49,8 @@ RESULTS = Path(__file__).parent / "results"
 PARAMS: dict[str, dict[str, float]] = {"softplus": {"beta": 1.0}}
 
 
-def _pair(activation: str) -> Any:
+def benchmark_pair(activation: str) -> Any:
+    """The catalogue pair of ``activation`` with the benchmark's parameters (`PARAMS`)."""
     import bregmalib.legendre as legendre
 
     return legendre.get(activation, **PARAMS.get(activation, {}))
@@ -61,10 +67,12 @@ def _init_gain(model: Any, version: str) -> Any:
     return eqx.tree_at(weights, model, [gain * w for w in weights(model)])
 
 
-def _train(
-    activation: str, version: str, depth: int, width: int, epochs: int, seed: int
+def train_digits(
+    activation: str, version: str, depth: int, width: int, epochs: int, seed: int = 0
 ) -> tuple[Any, float]:
-    pair = _pair(activation)
+    """A digits MLP 64-width×depth-10 trained with Adam (learning rate 2e-3, validation-loss
+    selection); the model and its test accuracy. benchmarks/local.py trains the same way."""
+    pair = benchmark_pair(activation)
     data = load_digits(pair, dtype=jnp.float64)
     widths = (64, *([width] * depth))
     model = make_mlp(pair, widths, 10, version, key=jax.random.key(seed), dtype=jnp.float64)
@@ -91,7 +99,7 @@ def tightness(
 ) -> list[dict]:
     rows = []
     for activation, version, depth, width in tqdm(models, desc="tightness"):
-        model, accuracy = _train(activation, version, depth, width, epochs, seed=0)
+        model, accuracy = train_digits(activation, version, depth, width, epochs)
         net = as_network(model)
         a, b = target_segment(net.pair)
         for domain_name, domain in (("global", None), ("data box", (a, b))):
@@ -126,7 +134,7 @@ def _random_network(version: str, width: int, depth: int, dtype: Any = jnp.float
     biases = [0.1 * rng.normal(size=width) for _ in range(depth)]
     head = rng.normal(size=(10, width)) / np.sqrt(width)
     return network_from_arrays(
-        weights, biases, _pair("tanh"), version, head_weight=head, dtype=dtype
+        weights, biases, benchmark_pair("tanh"), version, head_weight=head, dtype=dtype
     )
 
 
@@ -199,7 +207,7 @@ def profile(width: int, depth: int) -> list[tuple[str, float]]:
 
 COLD_START = """
 import time
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 import jax
 jax.config.update("jax_enable_x64", True)
 from jax._src import monitoring
@@ -218,15 +226,17 @@ weights = [rng.normal(size=(64, 64)) / 8 for _ in range(4)]
 net = network_from_arrays(weights, None, legendre.get("tanh"), "bregman",
                           head_weight=rng.normal(size=(10, 64)) / 8)
 box = make_box(net, (-0.9, 0.9))
-times = {"import": imported}
+times = {"import": imported, "import CPU": time.process_time() - cpu}
 for run in ("first", "warm"):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     upper_bounds(net, box)
     times[run + " upper"] = time.perf_counter() - start
+    times[run + " upper CPU"] = time.process_time() - cpu
     count = len(compiles)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     lower_bounds(net, box, restarts=16, steps=150)
     times[run + " lower"] = time.perf_counter() - start
+    times[run + " lower CPU"] = time.process_time() - cpu
     times[run + " lower compilations"] = len(compiles) - count
     times[run + " lower compile seconds"] = sum(compiles[count:])
 print(repr(times))
@@ -235,7 +245,7 @@ print(repr(times))
 
 def cold_start() -> dict[str, float]:
     """A Bregman tanh 4×64 network in a fresh process: the import, the first and a warm upper
-    and lower bound, and the XLA compilations of the lower bound."""
+    and lower bound (wall and CPU seconds), and the XLA compilations of the lower bound."""
     import ast
     import subprocess
     import sys
@@ -327,20 +337,63 @@ def markdown(
             f"Profile of our ECLipsE-Fast at {name} (own time): "
             + ", ".join(f"{function} {share:.0%}" for function, share in shares),
         ]
-    lines += [
-        "",
-        "Fresh process, Bregman tanh 4×64 on a box (seconds): "
-        + ", ".join(f"{k} {v:.3g}" for k, v in cold.items()),
-        "",
-        f"Scale ({scaled['width']}×{scaled['depth']}, tanh): "
-        + ", ".join(f"{k} {v:.3g}" for k, v in scaled.items() if k.endswith("seconds")),
-    ]
+    if cold:
+        lines += [
+            "",
+            "Fresh process, Bregman tanh 4×64 on a box (seconds): "
+            + ", ".join(f"{k} {v:.3g}" for k, v in cold.items()),
+        ]
+    if scaled:
+        lines += [
+            "",
+            f"Scale ({scaled['width']}×{scaled['depth']}, tanh): "
+            + ", ".join(f"{k} {v:.3g}" for k, v in scaled.items() if k.endswith("seconds")),
+        ]
     return "\n".join(lines)
+
+
+def _cached(
+    cache: Path | None, name: str, compute: Callable[[], Any], stored_only: bool = False
+) -> dict[str, Any] | None:
+    """``{"value": compute(), "wall_seconds", "cpu_seconds"}``, kept as cache/name.json and read
+    from there when present (so that a run resumes, and parts run in separate processes);
+    ``stored_only``: None instead of computing."""
+    path = None if cache is None else cache / f"{name}.json"
+    if path is not None and path.exists():
+        return json.loads(path.read_text())
+    if stored_only:
+        return None
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = compute()
+    entry = {
+        "value": value,
+        "wall_seconds": time.perf_counter() - wall,
+        "cpu_seconds": time.process_time() - cpu,
+        "load": os.getloadavg(),
+    }
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(entry, default=float))
+    return entry
+
+
+SECTIONS = ("cold", "peers", "profiles", "tightness", "scale")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="four small models, short ascent")
+    parser.add_argument("--cache", type=Path, help="keep each part's result in this folder")
+    parser.add_argument(
+        "--only", nargs="+", choices=SECTIONS, help="compute these parts into --cache, no report"
+    )
+    parser.add_argument("--shard", default="0/1", help="K/N: the K-th of N slices of the models")
+    parser.add_argument("--reverse", action="store_true", help="the models in reverse order")
+    parser.add_argument("--peer-widths", type=int, nargs="+", help="widths of the peer timing")
+    parser.add_argument("--repeats", type=int, help="interleaved repeats of the peer timing")
+    parser.add_argument(
+        "--stored-only", action="store_true", help="report the models --cache holds, no others"
+    )
     args = parser.parse_args()
     activations = ("sigmoid", "tanh", "atan", "softplus")
     versions = ("bregman", "standard", "euclidean")
@@ -353,35 +406,77 @@ def main() -> None:
         models = [(a, v, d, w) for a in activations for v in versions for d, w in sizes]
         epochs, restarts, steps = 30, 16, 150
         peer_args, scale_args = ((64, 256, 1024), 20, 5), (1024, 20, 64, 30)
-    start = time.perf_counter()
-    cold = cold_start()
-    peers = peer_speed(*peer_args)
-    profiles = {f"{w}×{peer_args[1]}": profile(w, peer_args[1]) for w in peer_args[0][::2]}
-    rows = tightness(models, epochs, restarts, steps)
-    scaled = scale(*scale_args)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    peer_args = (
+        tuple(args.peer_widths or peer_args[0]),
+        peer_args[1],
+        args.repeats or peer_args[2],
+    )
+    if args.only and args.cache is None:
+        parser.error("--only needs --cache")
+    sections = args.only or SECTIONS
+    shard, shards = (int(k) for k in args.shard.split("/"))
+    widths, depth = peer_args[0][::2], peer_args[1]
+    compute: dict[str, Callable[[], Any]] = {
+        "cold": cold_start,
+        "peers": lambda: peer_speed(*peer_args),
+        "profiles": lambda: {f"{w}×{depth}": profile(w, depth) for w in widths},
+        "scale": lambda: scale(*scale_args),
+    }
+    stored_only = args.stored_only and not args.only
+    parts = {
+        name: _cached(args.cache, name, f, stored_only)
+        for name, f in compute.items()
+        if name in sections
+    }
+    missing = [name for name, part in parts.items() if part is None]
+    parts = {name: part for name, part in parts.items() if part is not None}
+    model_parts = []
+    if "tightness" in sections:
+        chosen = models[shard::shards] if args.only else models
+        for spec in chosen[::-1] if args.reverse else chosen:
+            name = "tightness-{}-{}-{}x{}".format(*spec)
+            run = lambda s=spec: tightness([s], epochs, restarts, steps)  # noqa: E731
+            part = _cached(args.cache, name, run, stored_only)
+            if part is None:
+                missing.append(name)
+            else:
+                model_parts.append(part)
+    if args.only:
+        return
+    rows = [row for part in model_parts for row in part["value"]]
+    seconds = {
+        "wall": sum(p["wall_seconds"] for p in [*parts.values(), *model_parts]),
+        "cpu": sum(p["cpu_seconds"] for p in [*parts.values(), *model_parts]),
+    }
     meta = {
         "quick": args.quick,
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
+        "part_seconds": {k: [p["wall_seconds"], p["cpu_seconds"]] for k, p in parts.items()},
+        "load_during_parts": [p["load"] for p in [*parts.values(), *model_parts]],
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
-        "load": os.getloadavg(),
         "note": "timings taken on a shared 2-core machine under load from other jobs; "
         "BLAS (OpenBLAS, torch) limited to one thread on both sides",
         "training": {"epochs": epochs, "dataset": "digits", "learning_rate": 2e-3},
         "ascent": {"restarts": restarts, "steps": steps},
+        "peer_timing": {"widths": peer_args[0], "depth": peer_args[1], "repeats": peer_args[2]},
+        "not_measured": missing,
     }
+    values = {k: p["value"] for k, p in parts.items()}
     name = "lipschitz_quick" if args.quick else "lipschitz"
-    payload = {
-        "meta": meta,
-        "tightness": rows,
-        "peers": peers,
-        "profiles": profiles,
-        "cold_start": cold,
-        "scale": scaled,
-    }
+    payload = {"meta": meta, "tightness": rows, **values}
+    payload["cold_start"] = payload.pop("cold")
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float))
-    table = markdown(rows, peers, profiles, cold, scaled)
+    table = markdown(
+        rows,
+        values.get("peers", []),
+        values.get("profiles", {}),
+        values.get("cold", {}),
+        values.get("scale", {}),
+    )
+    if missing:
+        table += "\n\nNot measured in this run: " + ", ".join(missing) + "\n"
     (RESULTS / f"{name}.md").write_text(table + "\n")
     print(table)
 

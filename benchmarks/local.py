@@ -4,7 +4,8 @@ bounds, and against ECLipsE-Gen-Local (eclipse-nn 0.1.7) on standard networks.
     python benchmarks/local.py [--quick]
 
 Digits MLPs 64-w-…-w-10 of every version (Bregman for sigmoid, tanh, atan and softplus; standard
-and Euclidean for sigmoid and tanh), depth 2 and 4, are trained in float64 with Adam; random
+and Euclidean for sigmoid and tanh), depth 2 and 4, are trained in float64 as
+benchmarks/lipschitz.py trains them (`train_digits`, softplus at β = 1); random
 Bregman networks of the same shapes are added. Around ``--inputs`` test inputs the ℓ₂ bound is
 taken on ℓ₂ balls of radius 0.1 and 0.3 and on boxes of half-width 0.05, each ∩ the data
 segment, and divided by the lower bound of `local_lower` on the same region (median, worst).
@@ -34,6 +35,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from lipschitz import benchmark_pair, train_digits  # noqa: E402
 
 from bregmalib.data import load_digits  # noqa: E402
 from bregmalib.lipschitz import (  # noqa: E402
@@ -44,7 +46,6 @@ from bregmalib.lipschitz import (  # noqa: E402
     region_lipschitz,
 )
 from bregmalib.nn import Network, as_network, make_mlp  # noqa: E402
-from bregmalib.train import TrainConfig, train  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 BREGMAN = ("sigmoid", "tanh", "atan", "softplus")
@@ -52,15 +53,14 @@ PEERS = ("sigmoid", "tanh")
 
 
 def _trained(activation: str, version: str, depth: int, width: int, epochs: int) -> Any:
-    data = load_digits(activation, dtype=jnp.float64)
-    widths = (64, *([width] * depth))
-    model = make_mlp(activation, widths, 10, version, key=jax.random.key(0), dtype=jnp.float64)
-    result = train(model, data, TrainConfig(epochs=epochs, patience=epochs), progress=False)
-    return as_network(result.model, dtype=jnp.float64), result.test_accuracy, data
+    model, accuracy = train_digits(activation, version, depth, width, epochs)
+    data = load_digits(benchmark_pair(activation), dtype=jnp.float64)
+    return as_network(model, dtype=jnp.float64), accuracy, data
 
 
 def _random(activation: str, depth: int, width: int) -> Network:
-    model = make_mlp(activation, (64, *([width] * depth)), 10, "bregman", key=jax.random.key(1))
+    widths = (64, *([width] * depth))
+    model = make_mlp(benchmark_pair(activation), widths, 10, "bregman", key=jax.random.key(1))
     return as_network(model, dtype=jnp.float64)
 
 
@@ -120,12 +120,20 @@ def _timing(inputs: np.ndarray) -> dict[str, float]:
     start = time.perf_counter()
     local_lipschitz(net, inputs, 0.1)
     cold = time.perf_counter() - start
+    cpu = time.process_time()
     warm = min(local_lipschitz(net, inputs, 0.1).seconds for _ in range(3))
-    return {"inputs": len(inputs), "cold_seconds": cold, "warm_seconds": warm}
+    warm_cpu = (time.process_time() - cpu) / 3
+    return {
+        "inputs": len(inputs),
+        "cold_seconds": cold,
+        "warm_seconds": warm,
+        "warm_cpu_seconds": warm_cpu,
+        "load": os.getloadavg()[0],
+    }
 
 
-def run(quick: bool, inputs: int) -> dict[str, Any]:
-    depths, epochs = ((2,), 5) if quick else ((2, 4), 15)
+def run(quick: bool, inputs: int, peer_inputs: int) -> dict[str, Any]:
+    depths, epochs = ((2,), 5) if quick else ((2, 4), 30)
     rows = []
     for activation in BREGMAN:
         for depth in depths:
@@ -151,7 +159,8 @@ def run(quick: bool, inputs: int) -> dict[str, Any]:
             rows.append({"network": name, "accuracy": accuracy} | _ratios(net, x, segment))
             if version == "standard":
                 for radius in (0.1, 0.3):
-                    peers.append({"network": name, "radius": radius} | _peer(net, x, radius))
+                    peer = _peer(net, x[:peer_inputs], radius)
+                    peers.append({"network": name, "radius": radius, "inputs": peer_inputs} | peer)
     sigmoid_digits = load_digits("sigmoid", dtype=jnp.float64)
     timing = _timing(np.asarray(sigmoid_digits.x_test[:100]))
     return {"rows": rows, "peers": peers, "timing": timing, "machine": platform.platform()}
@@ -174,7 +183,8 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {row['network']} | {acc} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "## Peer: ECLipsE-Gen-Local (eclipse-nn 0.1.7, Fast) on the same ℓ₂ balls",
+        "## Peer: ECLipsE-Gen-Local (eclipse-nn 0.1.7, Fast) on the same ℓ₂ balls "
+        f"(the first {result['peers'][0]['inputs'] if result['peers'] else 0} inputs)",
         "",
         "| network | ε | ours (median) | ECLipsE (median) | worst ours/ECLipsE |"
         " ours s | ECLipsE s |",
@@ -190,7 +200,9 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [
         "",
         f"Timing: {t['inputs']} digits inputs, random sigmoid Bregman 4×128, ℓ₂ ball 0.1: "
-        f"{t['warm_seconds']:.2f} s warm, {t['cold_seconds']:.1f} s cold (with compilation).",
+        f"{t['warm_seconds']:.2f} s warm ({t['warm_cpu_seconds']:.2f} s CPU, load "
+        f"{t['load']:.1f} on {os.cpu_count()} cores), {t['cold_seconds']:.1f} s cold (with "
+        "compilation).",
         "",
         f"Machine: {result['machine']}.",
     ]
@@ -206,8 +218,11 @@ def main() -> None:
         "--quick", action="store_true", help="depth 2 only, 5 epochs, no random networks"
     )
     parser.add_argument("--inputs", type=int, default=100, help="test inputs per network")
+    parser.add_argument(
+        "--peer-inputs", type=int, default=100, help="of those, inputs given to ECLipsE-Gen-Local"
+    )
     args = parser.parse_args()
-    result = run(args.quick, args.inputs)
+    result = run(args.quick, args.inputs, args.peer_inputs)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "local.json").write_text(json.dumps(result, indent=2))
     (RESULTS / "local.md").write_text(markdown(result))

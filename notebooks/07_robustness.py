@@ -39,7 +39,7 @@ from bregmalib.data import load_digits, load_two_spirals
 from bregmalib.lipschitz import ball_region, local_lower
 from bregmalib.nn import as_network, make_mlp
 from bregmalib.robust import certified_accuracy, certify, distance, input_domain, pgd
-from bregmalib.train import TrainConfig, train_matched
+from bregmalib.train import TrainConfig, accuracy, train_matched
 
 START = time.perf_counter()
 VERSIONS = ("standard", "euclidean", "bregman")
@@ -52,9 +52,9 @@ N_TEST = 60
 # Digits with sigmoid (64-64-64→10: V = I in every layer, so the three versions have exactly the
 # same parameters) and two spirals with tanh (2-16-16→2: the Bregman and Euclidean first layer
 # also trains the 2×16 logits of its row-stochastic V). `train_matched` trains each version once
-# with validation early stopping, takes the lowest accuracy they reach on the evaluated points as
-# the target, and re-runs each version along the same trajectory, keeping the checkpoint closest
-# to the target.
+# with validation early stopping, takes the lowest accuracy they reach on the validation examples
+# held out of training (never the test points evaluated below) as the target, and re-runs each
+# version along the same trajectory, keeping the checkpoint closest to the target.
 
 # %%
 STUDIES = {
@@ -82,18 +82,19 @@ for name, (activation, widths, config) in STUDIES.items():
         for v in VERSIONS
     }
     datasets[name] = (data, x, y)
-    matched[name] = train_matched(untrained, data, x, y, config, progress=False)
+    matched[name] = train_matched(untrained, data, config, progress=False)
     m = matched[name]
-    print(f"{name} ({activation}): target {m.target:.3f}")
+    print(f"{name} ({activation}): validation target {m.target:.3f}")
     for v in VERSIONS:
         print(
-            f"  {v:9s} clean {m.accuracy[v]:.3f} (first run {m.early_stopped_accuracy[v]:.3f}), "
+            f"  {v:9s} validation {m.accuracy[v]:.3f} (first run "
+            f"{m.early_stopped_accuracy[v]:.3f}), test {accuracy(m.models[v], x, y):.3f}, "
             f"step {m.steps[v]:4d}, {parameter_count(m.models[v])} parameters"
         )
 
 # %%
 for name, m in matched.items():
-    assert m.spread <= 0.01, (name, m.accuracy)  # clean accuracies within one point
+    assert m.spread <= 0.01, (name, m.accuracy)  # validation accuracies within one point
 counts = {v: parameter_count(matched["digits"].models[v]) for v in VERSIONS}
 assert len(set(counts.values())) == 1, counts
 
@@ -158,7 +159,8 @@ print(
 # %%
 for name, (activation, _, _) in STUDIES.items():
     fig, ax = plt.subplots(figsize=(6, 4))
-    clean = matched[name].accuracy
+    data, x, y = datasets[name]
+    clean = {v: accuracy(matched[name].models[v], x, y) for v in VERSIONS}
     for k, v in enumerate(VERSIONS):
         eps = (0.0, *EPSILONS)
         pgd_acc = [clean[v]] + [results[name, v, e]["pgd"] for e in EPSILONS]

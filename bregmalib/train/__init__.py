@@ -3,7 +3,14 @@ models trained to a matched clean accuracy (`train_matched`), and checkpoints of
 models."""
 
 from bregmalib.train._checkpoint import load, read_header, save
-from bregmalib.train._loop import TrainConfig, TrainResult, accuracy, cross_entropy, train
+from bregmalib.train._loop import (
+    TrainConfig,
+    TrainResult,
+    accuracy,
+    cross_entropy,
+    train,
+    validation_set,
+)
 from bregmalib.train._match import MatchedModels, train_matched
 
 __all__ = [
@@ -17,4 +24,5 @@ __all__ = [
     "save",
     "train",
     "train_matched",
+    "validation_set",
 ]

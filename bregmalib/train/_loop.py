@@ -180,24 +180,39 @@ def _check_data(model: Model, data: Dataset) -> None:
         )
 
 
+def _split_indices(n: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the fitted and of the held-out validation examples among n training
+    examples: a seeded permutation, its first ``validation_fraction`` held out (at least one
+    when the fraction is positive)."""
+    n_val = round(config.validation_fraction * n)
+    if config.validation_fraction > 0:
+        n_val = max(1, n_val)
+    perm = np.random.default_rng(config.seed).permutation(n)
+    return perm[n_val:], perm[:n_val]
+
+
+def validation_set(data: Dataset, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The validation examples (x, y) that `train` holds out of ``data.x_train`` under
+    ``config``: never fitted, and disjoint from the test set."""
+    _, held_out = _split_indices(np.shape(data.x_train)[0], config)
+    return np.asarray(data.x_train)[held_out], np.asarray(data.y_train)[held_out]
+
+
 def _split(
     model: Model, data: Dataset, config: TrainConfig, score: Score | None
 ) -> tuple[tuple[Array, Array], tuple[np.ndarray, np.ndarray]]:
     """The fitted examples and the held-out validation examples (seeded)."""
     x = np.asarray(data.x_train, dtype=model.dtype)
     y = np.asarray(data.y_train)
-    n_val = round(config.validation_fraction * x.shape[0])
-    if config.validation_fraction > 0:
-        n_val = max(1, n_val)
-    elif score is None:
+    fitted, held_out = _split_indices(x.shape[0], config)
+    if config.validation_fraction == 0 and score is None:
         raise ValueError("validation_fraction = 0 leaves no validation loss: pass a score")
-    if x.shape[0] - n_val < config.batch_size:
+    if fitted.shape[0] < config.batch_size:
         raise ValueError(
-            f"batch_size {config.batch_size} exceeds the {x.shape[0] - n_val} training examples"
+            f"batch_size {config.batch_size} exceeds the {fitted.shape[0]} training examples"
         )
-    perm = np.random.default_rng(config.seed).permutation(x.shape[0])
-    fit = (jnp.asarray(x[perm[n_val:]]), jnp.asarray(y[perm[n_val:]]))
-    return fit, (x[perm[:n_val]], y[perm[:n_val]])
+    fit = (jnp.asarray(x[fitted]), jnp.asarray(y[fitted]))
+    return fit, (x[held_out], y[held_out])
 
 
 def train(

@@ -1,11 +1,13 @@
 """Models trained to a common clean accuracy, for comparisons at matched accuracy.
 
-Each model is first trained with ``config`` (validation-loss early stopping); the target is the
-lowest accuracy on (x, y) that these runs reach. Each model is then trained again from the same
+Accuracies are measured on the validation examples `train` holds out of the training set
+(`validation_set`), never on the test points that are later evaluated or attacked. Each model
+is first trained with ``config`` (validation-loss early stopping); the target is the lowest
+validation accuracy these runs reach. Each model is then trained again from the same
 initialisation and seed, hence along the same trajectory up to where its first run stopped,
-evaluated every ``eval_every`` steps on |accuracy(x, y) − target|, and the checkpoint closest to
-the target is kept. The model that set the target meets it exactly (every epoch end is an
-evaluation point); the others come as close as their trajectories allow.
+evaluated every ``eval_every`` steps on |validation accuracy − target|, and the checkpoint
+closest to the target is kept. The model that set the target meets it exactly (every epoch end
+is an evaluation point); the others come as close as their trajectories allow.
 """
 
 from __future__ import annotations
@@ -13,18 +15,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-import numpy as np
-from jax.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from bregmalib.data import Dataset
-from bregmalib.train._loop import Model, TrainConfig, accuracy, train
+from bregmalib.train._loop import Model, TrainConfig, accuracy, train, validation_set
 
 
 @dataclasses.dataclass(frozen=True)
 class MatchedModels:
-    """The matched checkpoints, their accuracy on (x, y), the target and the optimisation step
-    each was taken at, and the accuracy of each early-stopped first run."""
+    """The matched checkpoints, their validation accuracy, the target and the optimisation step
+    each was taken at, and the validation accuracy of each early-stopped first run."""
 
     models: dict[str, Model]
     accuracy: dict[str, float]
@@ -42,20 +42,18 @@ class MatchedModels:
 def train_matched(
     models: Mapping[str, Model],
     data: Dataset,
-    x: ArrayLike,
-    y: ArrayLike,
     config: TrainConfig,
     *,
     eval_every: int = 2,
     progress: bool = True,
 ) -> MatchedModels:
-    """Train every model of ``models`` (name → untrained model) to the common accuracy on
-    (``x``, ``y``) described in the module docstring. ``config`` needs a validation split."""
+    """Train every model of ``models`` (name → untrained model) to the common validation
+    accuracy described in the module docstring. ``config`` needs a validation split."""
     if not models:
         raise ValueError("train_matched needs at least one model")
     if config.validation_fraction == 0:
         raise ValueError("train_matched needs a validation split (validation_fraction > 0)")
-    x, y = np.asarray(x), np.asarray(y)
+    x, y = validation_set(data, config)
     bar = tqdm(total=2 * len(models), desc="matched training", disable=not progress, leave=False)
     first = {}
     for name, model in models.items():
