@@ -314,7 +314,9 @@ def tightness_claim() -> Claim:
         ),
         steps=(
             Step(
-                sp.Eq(sp.Symbol(r"\tau_k'(x^*)"), 1 + sp.Symbol(r"L_\sigma") * sp.Symbol("w_k")),
+                sp.Eq(
+                    sp.Symbol(r"\tau_{k}'(x^{*})"), 1 + sp.Symbol(r"L_\sigma") * sp.Symbol("w_k")
+                ),
                 "at x* the shift $w_k(x - x^*)$ vanishes, so z = u = u* and "
                 "$\\tau_k' = \\sigma'(z)/\\sigma'(u) + w_k\\sigma'(z)$",
             ),
@@ -325,7 +327,7 @@ def tightness_claim() -> Claim:
                 "of B under the first k − 1 layers, where the shift is at most $w_k h_k$",
             ),
             Step(
-                sp.Le(sp.Symbol(r"R + L_\sigma w"), sp.Symbol(r"R (1 + L_\sigma w)")),
+                sp.Le(sp.Symbol(r"R + L_{\sigma} w"), sp.Symbol(r"R (1 + L_{\sigma} w)")),
                 "$L_\\sigma w (R - 1) \\ge 0$ as $R_\\sigma \\ge 1$",
             ),
         ),
@@ -428,8 +430,8 @@ def _global_checks(pair: LegendrePair) -> tuple[NumericCheck, ...]:
             tolerance=1e-9,
             starts=8,
             steps=60,
-            description=f"{pair.name}: |T_w′(σ(t))| / ((1 + L_σ|w|e^(−c_σ|w|)) e^(c_σ|w|)) − 1, "
-            "t = tan(πs/2)",
+            description=f"{pair.name}: $|T_w'(\\sigma(t))|/((1+L_\\sigma|w|e^{{-c_\\sigma|w|}})"
+            "e^{c_\\sigma|w|})-1$, $t=\\tan(\\pi s/2)$",
         ),
         NumericCheck(
             _vertex_error(pair, far),
@@ -439,7 +441,8 @@ def _global_checks(pair: LegendrePair) -> tuple[NumericCheck, ...]:
             tolerance=1e-6,
             starts=4,
             steps=30,
-            description=f"{pair.name}: |max |T_w′(σ(±{far:g}))| / e^(c_σ|w|) − 1|",
+            description=f"{pair.name}: $|\\max_\\pm|T_w'(\\sigma(\\pm{far:g}))|"
+            "/e^{c_\\sigma|w|}-1|$",
         ),
     )
 
