@@ -30,7 +30,7 @@ from bregmalib.lipschitz._comparison_theorems import comparison_results
 from bregmalib.lipschitz._dual_theorems import dual_results
 from bregmalib.lipschitz._global_theorems import global_results
 from bregmalib.lipschitz._layer_theorems import layer_results
-from bregmalib.lipschitz._tightness_theorems import tightness_results
+from bregmalib.lipschitz._tightness_theorems import global_tightness_results, tightness_results
 from bregmalib.symbolic import Result
 from bregmalib.symbolic._export import (
     COMPARISON,
@@ -77,14 +77,16 @@ def collect() -> tuple[list[Result], dict[str, str]]:
     """Every result in export order, and each one's chapter by name."""
     pair_results = map_pairs(pair_and_layer_results)
     lemmas = {r.name: r for r in pair_results}
+    global_domain = global_results(lemmas)
+    bracket = next(r for r in global_domain if r.name == "global/layer_bracket")
     return chapters_of(
         (
             (pair_results, None),
             (engine_results(), None),
             (network_theorems.results() + dual_results(), NETWORK_BOUNDS),
-            (global_results(lemmas), GLOBAL_DOMAIN),
+            (global_domain, GLOBAL_DOMAIN),
             (comparison_results(), COMPARISON),
-            (tightness_results(), TIGHTNESS),
+            (tightness_results() + global_tightness_results(bracket), TIGHTNESS),
             (invert_theorems.results() + inverse_theorems.results(), INVERTIBILITY),
         )
     )

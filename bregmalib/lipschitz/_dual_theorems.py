@@ -12,11 +12,18 @@ Data Sci. 2020).
    with ρ_j = D_j D̃_k⁻¹ and T_j = D_m Π_{j<i≤m}(I + W_i D_{i−1}), so
    ‖J_{k:m}‖₂ ≤ v_k(max ρ̄_m + Σ_j θ_j) + θ_k, θ_j the θ recursion over the slope boxes of the
    factors I + W_i D_{i−1} and D_m (each slope D = M + R·E, ‖E‖ ≤ 1).
+3. ``network/group_dual_theta_bound``: the per-input-group version (the Lipschitz star of
+   Gupta, Kaakai, Pesquet-Popescu, Pesquet and Malliaros, Front. Signal Process. 2022): the
+   constant with respect to a group g of inputs, the others fixed, is sup_B ‖J(x)P_g‖, and the
+   dual-θ bound of the first run holds for J_{1:m}P_g with the columns of W_1 (and V_1) outside
+   g set to zero; with V_1 = I the projection stays inside every term. This is what
+   ``dual-theta`` computes with ``columns`` (`bregmalib.lipschitz.lipschitz_star`).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -312,6 +319,182 @@ DUAL_THETA_PROSE = (
 )
 
 
+# ----- 3. per input group: the Lipschitz star
+
+#: a partition of the inputs of each test network of `T.NETWORKS` into groups (0-based)
+GROUPS = (((0,), (1, 2)), ((0, 1), (2, 3)), ((0, 1), (2,)))
+P_G = T._nc("P_{g}")
+GROUP_RUN = sp.Eq(
+    T._run(M) * P_G, T._d(M) * T._pi(M) * (T.D_TILDE**-1 * (T.V_K * P_G) + T._w(K) * P_G)
+)
+THETA_G = sp.IndexedBase(r"\theta^{(g)}")
+GROUP_DUAL_THETA = sp.Le(
+    sp.Symbol(r"\|J_{k:m}(x)P_g\|_2"),
+    sp.Symbol("v_g", nonnegative=True)
+    * (sp.Symbol(r"\bar{\rho}^{(g)}_{m}") + sp.Sum(THETA_G[J_], (J_, K + 1, M)))
+    + THETA_G[K],
+)
+
+
+def group_mask(net: Network, group: tuple[int, ...]) -> np.ndarray:
+    """The diagonal of P_g: 1 on the inputs of ``group``, 0 elsewhere (``columns``)."""
+    mask = np.zeros(net.input_dim)
+    mask[list(group)] = 1.0
+    return mask
+
+
+def group_restriction_route() -> bool:
+    """J_{k:m}P_g = D_m Π_m (D̃_k⁻¹(V_kP_g) + W_kP_g) on non-commutative symbols: the group's
+    projection acts on the entry factor only."""
+    return T._zero(T.run_statement(M).rhs * P_G - GROUP_RUN.rhs)
+
+
+def group_bound(index: int, group: tuple[int, ...]) -> float:
+    """``dual-theta`` of test network ``index`` on its box with ``columns`` = P_g."""
+    net = T.test_network(index)
+    lo, hi = T._input_box(index)
+    with jax.enable_x64(True):
+        primal = np.asarray(net.pair.sigma(jnp.asarray([lo[0], hi[0]])))
+    box = make_box(net, (primal[0], primal[1]))
+    return dual_theta(net, box, group_mask(net, group)).value
+
+
+def _group_excess(index: int, group: tuple[int, ...], upper: float) -> Callable[[Array], Array]:
+    net = T.test_network(index)
+    mask = jnp.asarray(group_mask(net, group))
+
+    def excess(t: Array) -> Array:
+        product = F.network_jacobian(net, t, columns=mask.astype(t.dtype))
+        return jnp.linalg.svd(product, compute_uv=False)[0] / upper - 1.0
+
+    return excess
+
+
+def _group_name(group: tuple[int, ...]) -> str:
+    return "{" + ", ".join(str(i + 1) for i in group) + "}"
+
+
+def group_claim() -> Claim:
+    """The per-group dual-θ bound, checked against ascent of ‖J(x)P_g‖ per group of a
+    partition of the inputs of each test network."""
+
+    def symbolic() -> SymbolicOutcome:
+        method = (
+            "run Jacobian (induction), restriction of the entry factor to the group, expansion "
+            "of Pi_m and unrolling of the theta recursion (non-commutative symbols) + norm "
+            "inequalities"
+        )
+        if T.run_jacobian_route().verdict != "proved":
+            return inconclusive(method, "the run Jacobian is not proved")
+        if not (group_restriction_route() and T._expansion_route() and theta_unrolling_route()):
+            return inconclusive(method, "an expansion did not hold")
+        return proved(
+            method,
+            "J P_g = D_m Pi_m (D~^(-1) V P_g + W P_g); then the dual-theta bound term by term, "
+            "with ||X diag(rho) P_g|| <= ||X diag(rho_bar) P_g|| as diagonal matrices commute",
+        )
+
+    checks, notes = [], []
+    for index, groups in enumerate(GROUPS):
+        net = T.test_network(index)
+        lo, hi = T._input_box(index)
+        full = group_bound(index, tuple(range(net.input_dim)))
+        values = []
+        for group in groups:
+            upper = group_bound(index, group)
+            values.append(f"{_group_name(group)}: {upper:.4g}")
+            checks.append(
+                NumericCheck(
+                    _group_excess(index, group, upper),
+                    T._input_names(index),
+                    lo,
+                    hi,
+                    tolerance=1e-9,
+                    starts=8,
+                    steps=60,
+                    description=f"‖J(x)$P_g$‖₂ / bound − 1, g = {_group_name(group)}, bound "
+                    f"{upper:.4g}, " + T._network_description(index),
+                )
+            )
+        notes.append(
+            f"{T._network_description(index)}: group bounds {'; '.join(values)}; all inputs "
+            f"{full:.4g} (dual-θ of bregmalib.lipschitz with columns $P_g$)."
+        )
+    return Claim(
+        name="network/group_dual_theta_bound",
+        title="per input group (Lipschitz star): the dual-theta bound with the first layer "
+        "restricted to the group",
+        statement=GROUP_DUAL_THETA,
+        hypotheses=(
+            Hypothesis(
+                "the inputs are partitioned into groups; for a group $g$, "
+                "$P_g=\\operatorname{diag}(\\mathbf{1}_g)$ and "
+                "$\\operatorname{Lip}^g_B(f)=\\sup\\{\\|f(x)-f(y)\\|_2/\\|x-y\\|_2: "
+                "x\\ne y\\in B,\\ x_i=y_i \\text{ for } i\\notin g\\}$, the constant "
+                "with respect to $g$, the other inputs fixed"
+            ),
+            Hypothesis(
+                "$k..m$ the first run of a BregmaNet on a box $B$, with $\\bar\\rho_j$ and the "
+                "slope boxes of the dual-theta bound (computed on all of $B$)"
+            ),
+            Hypothesis(
+                "if $V_k=I$: $v_g=1$, $\\bar\\rho^{(g)}_m=\\max_{i\\in g}\\bar\\rho_{m,i}$ "
+                "and $\\theta^{(g)}_j$ ($j>k$) the $\\theta$ recursion of the dual-theta bound "
+                "with right factor $W_j\\operatorname{diag}(\\bar\\rho_{j-1})P_g$; otherwise "
+                "$v_g=\\|V_kP_g\\|_2$, $\\bar\\rho^{(g)}_m=\\bar\\rho_m$ and "
+                "$\\theta^{(g)}_j=\\theta_j$"
+            ),
+            Hypothesis(
+                "$\\theta^{(g)}_k$ the $\\theta$ recursion with right factor $W_kP_g$: the "
+                "columns of $W_k$ outside $g$ set to zero"
+            ),
+        ),
+        steps=(
+            Step(
+                sp.Eq(
+                    sp.Symbol(r"\operatorname{Lip}^g_B(f)"),
+                    sp.Symbol(r"\sup_{x\in B}\|J(x)P_g\|_2"),
+                ),
+                "mean value inequality on the convex slices of B where the inputs outside g are "
+                "fixed, on which x − y = P_g(x − y); and the directional derivatives along g",
+            ),
+            Step(
+                sp.Le(
+                    sp.Symbol(r"\|J(x)P_g\|_2"),
+                    sp.Symbol(r"\prod_{\mathrm{later\ runs}}\|J_{k':m'}(x)\|_2")
+                    * sp.Symbol(r"\|J_{k:m}(x)P_g\|_2"),
+                ),
+                "the runs multiply; only the first run sees the projection",
+            ),
+            Step(GROUP_RUN, "the run Jacobian times P_g: the projection acts on the entry factor"),
+            Step(
+                GROUP_DUAL_THETA,
+                "the expansion of the dual-theta bound with $V_kP_g$ and $W_kP_g$; for $V_k=I$, "
+                "$\\rho_jP_g=P_g\\rho_j$ keeps $P_g$ in each term, and "
+                "$\\|\\operatorname{diag}(\\bar\\rho_m)P_g\\|_2="
+                "\\max_{i\\in g}\\bar\\rho_{m,i}$",
+            ),
+        ),
+        symbolic=symbolic,
+        numeric=tuple(checks),
+        notes=tuple(notes),
+        prose=GROUP_PROSE,
+    )
+
+
+GROUP_PROSE = (
+    "The Lipschitz star of \\citet{gupta2022multivariate} draws, for a partition of the inputs "
+    "into groups, the Lipschitz constant of the network with respect to each group, the other "
+    "inputs held fixed. On a box this constant is $\\sup_B\\|J(x)P_g\\|$, and $JP_g$ is the "
+    "Jacobian of the same network whose first layer has its columns outside the group set to "
+    "zero. The slope ratios still come from the shifts on the whole box, so the dual-theta "
+    "bound holds for each group with the first layer restricted; this is what "
+    "\\texttt{bregmalib.lipschitz.lipschitz\\_star} computes. Since "
+    "$\\|Jv\\|\\le\\sum_g\\|JP_g\\|\\|P_gv\\|$, the global constant is at most the "
+    "Euclidean norm of the star."
+)
+
+
 def dual_results() -> list[Result]:
     """The checked dual-coordinate results, in a fixed order."""
-    return [conjugacy_claim().check(), dual_theta_claim().check()]
+    return [conjugacy_claim().check(), dual_theta_claim().check(), group_claim().check()]

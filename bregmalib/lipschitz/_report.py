@@ -1,8 +1,10 @@
 """One call: every upper bound and lower bound of a model on a domain, with their ratio.
 
-Also the per-input-group constants of Gupta, Kaur and Jha (2022, "Lipschitz star"): the
-Lipschitz constant of f with respect to one group of inputs, the others held fixed,
-Lip_g = sup_x ‖J(x) P_g‖ with P_g the coordinate projection onto the group.
+Also the per-input-group constants of Gupta, Kaakai, Pesquet-Popescu, Pesquet and Malliaros
+("Multivariate Lipschitz analysis of the stability of neural networks", Front. Signal Process.
+2022; the "Lipschitz star"): the Lipschitz constant of f with respect to one group of inputs,
+the others held fixed, Lip_g = sup_x ‖J(x) P_g‖ with P_g the coordinate projection onto the
+group (Theorem ``network/group_dual_theta_bound`` for the dual-θ bound of a BregmaNet).
 """
 
 from __future__ import annotations

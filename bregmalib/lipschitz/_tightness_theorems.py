@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -29,6 +30,7 @@ from jax import Array
 
 from bregmalib import legendre
 from bregmalib.legendre import LegendrePair, U
+from bregmalib.lipschitz import _global_theorems as G
 from bregmalib.lipschitz._domain import make_box
 from bregmalib.lipschitz._upper import telescoping
 from bregmalib.nn import Layer, Network
@@ -312,7 +314,9 @@ def tightness_claim() -> Claim:
         ),
         steps=(
             Step(
-                sp.Eq(sp.Symbol(r"\tau_k'(x^*)"), 1 + sp.Symbol(r"L_\sigma") * sp.Symbol("w_k")),
+                sp.Eq(
+                    sp.Symbol(r"\tau_{k}'(x^{*})"), 1 + sp.Symbol(r"L_\sigma") * sp.Symbol("w_k")
+                ),
                 "at x* the shift $w_k(x - x^*)$ vanishes, so z = u = u* and "
                 "$\\tau_k' = \\sigma'(z)/\\sigma'(u) + w_k\\sigma'(z)$",
             ),
@@ -323,7 +327,7 @@ def tightness_claim() -> Claim:
                 "of B under the first k − 1 layers, where the shift is at most $w_k h_k$",
             ),
             Step(
-                sp.Le(sp.Symbol(r"R + L_\sigma w"), sp.Symbol(r"R (1 + L_\sigma w)")),
+                sp.Le(sp.Symbol(r"R + L_{\sigma} w"), sp.Symbol(r"R (1 + L_{\sigma} w)")),
                 "$L_\\sigma w (R - 1) \\ge 0$ as $R_\\sigma \\ge 1$",
             ),
         ),
@@ -341,3 +345,227 @@ def tightness_claim() -> Claim:
 def tightness_results() -> list[Result]:
     """The checked tightness results (for ``bregmalib derive``)."""
     return [tightness_claim().check()]
+
+
+# ----- the global-domain bracket, attained as |w| grows
+
+#: the weights w < 0 of the searched 1-D layers T_w(x) = σ(σ⁻¹(x) + wx), and the table's
+GLOBAL_WEIGHTS, GLOBAL_EXAMPLES = (-4.0, -0.05), (-1.0, -4.0, -16.0)
+
+
+def exponential_tails(pair: LegendrePair) -> bool:
+    """The proposition's pairs: those of the global theorem (Legendre, I bounded) whose slope
+    has a nonzero exponential tail rate κ₊ or κ₋."""
+    return G.covered(pair) and any(G.tail_rate(pair, end) != 0 for end in "+-")
+
+
+def _ends(pair: LegendrePair) -> tuple[sp.Expr, sp.Expr]:
+    return pair.substitute(pair.interval.inf), pair.substitute(pair.interval.sup)
+
+
+@functools.lru_cache(maxsize=16)
+def vertex_rate(pair: LegendrePair) -> sp.Expr:
+    """c_σ = max(−κ₊h, −κ₋l): for w < 0 and b = 0 the vertex limit of the global theorem,
+    max(e^{κ₊wh}, e^{κ₋wl}), is e^{c_σ|w|}."""
+    lower, upper = _ends(pair)
+    return sp.Max(-G.tail_rate(pair, "+") * upper, -G.tail_rate(pair, "-") * lower)
+
+
+def reach(pair: LegendrePair) -> sp.Expr:
+    """r = max(|l|, |h|): the shift of T_w on I is at most Δ = r|w|."""
+    lower, upper = _ends(pair)
+    return sp.Max(sp.Abs(lower), sp.Abs(upper))
+
+
+def global_factor(pair: LegendrePair, w: float) -> float:
+    """1 + L_σ|w|e^{−c_σ|w|}: the layer bound over the vertex limit of T_w."""
+    lip = float(pair.substitute(pair.lipschitz_expr))
+    return 1.0 + lip * abs(w) * float(sp.exp(-vertex_rate(pair) * abs(w)))
+
+
+def _global_layer(pair: LegendrePair, w: Array) -> Layer:
+    return Layer(w.reshape(1, 1), jnp.zeros(1, w.dtype), None, pair, "bregman")
+
+
+@functools.lru_cache(maxsize=16)
+def _global_excess(pair: LegendrePair) -> Callable[[Array], Array]:
+    """|T_w′(σ(t))| / ((1 + L_σ|w|e^{−c_σ|w|}) e^{c_σ|w|}) − 1, t = tan(πs/2), z = (w, s)."""
+    lip = float(pair.substitute(pair.lipschitz_expr))
+    rate = float(vertex_rate(pair))
+
+    def excess(z: Array) -> Array:
+        w, t = z[0], jnp.tan(jnp.pi / 2 * z[1:])
+        slope = F.jacobian_at_dual(_global_layer(pair, z[:1]), t)[0, 0]
+        bound = (1 + lip * jnp.abs(w) * jnp.exp(-rate * jnp.abs(w))) * jnp.exp(rate * jnp.abs(w))
+        return jnp.abs(slope) / bound - 1.0
+
+    return excess
+
+
+@functools.lru_cache(maxsize=16)
+def _vertex_error(pair: LegendrePair, far: float) -> Callable[[Array], Array]:
+    """|max(|T_w′(σ(far))|, |T_w′(σ(−far))|) / e^{c_σ|w|} − 1|: the vertex limit is approached
+    at the ends of the dual domain."""
+    rate = float(vertex_rate(pair))
+
+    def error(z: Array) -> Array:
+        layer = _global_layer(pair, z[:1])
+        ends = [F.jacobian_at_dual(layer, jnp.full(1, s * far, z.dtype))[0, 0] for s in (1, -1)]
+        largest = jnp.maximum(jnp.abs(ends[0]), jnp.abs(ends[1]))
+        return jnp.abs(largest / jnp.exp(rate * jnp.abs(z[0])) - 1.0)
+
+    return error
+
+
+def _global_checks(pair: LegendrePair) -> tuple[NumericCheck, ...]:
+    far = G.far_point(pair)
+    end = G.compact_end(far)
+    lo, hi = GLOBAL_WEIGHTS
+    return (
+        NumericCheck(
+            _global_excess(pair),
+            ("w", "s"),
+            (lo, -end),
+            (hi, end),
+            tolerance=1e-9,
+            starts=8,
+            steps=60,
+            description=f"{pair.name}: $|T_w'(\\sigma(t))|/((1+L_\\sigma|w|e^{{-c_\\sigma|w|}})"
+            "e^{c_\\sigma|w|})-1$, $t=\\tan(\\pi s/2)$",
+        ),
+        NumericCheck(
+            _vertex_error(pair, far),
+            ("w",),
+            (lo,),
+            (hi,),
+            tolerance=1e-6,
+            starts=4,
+            steps=30,
+            description=f"{pair.name}: $|\\max_\\pm|T_w'(\\sigma(\\pm{far:g}))|"
+            "/e^{c_\\sigma|w|}-1|$",
+        ),
+    )
+
+
+W_G, C_G = sp.Symbol("w", real=True), sp.Symbol(r"c_\sigma", positive=True)
+L_G = sp.Symbol(r"L_\sigma", positive=True)
+LIP_G = sp.Symbol(r"\operatorname{Lip}_{I}(T_w)")
+VERTEX_G = sp.exp(C_G * sp.Abs(W_G))
+FACTOR_G = 1 + L_G * sp.Abs(W_G) * sp.exp(-C_G * sp.Abs(W_G))
+GLOBAL_STATEMENT = sp.And(sp.Le(VERTEX_G, LIP_G), sp.Le(LIP_G, FACTOR_G * VERTEX_G))
+
+
+def _global_route(pairs: list[LegendrePair], bracket: Result) -> SymbolicOutcome:
+    method = (
+        "the global bracket (proved), R_sigma(r|w|) = e^(c|w|) per pair and the limit of the "
+        "factor (SymPy)"
+    )
+    if bracket.status != "proved":
+        return inconclusive(method, "the global bracket is not proved")
+    w = sp.Symbol("w", negative=True)
+    for pair in pairs:
+        rate = vertex_rate(pair)
+        ratio = slope_ratio(pair).expr.subs(DELTA, reach(pair) * (-w))
+        if not (rate.is_positive and equal(ratio, sp.exp(rate * (-w)))):
+            return inconclusive(method, f"{pair.name}: R_sigma(r|w|) is not e^(c|w|)")
+        lip = pair.substitute(pair.lipschitz_expr)
+        if sp.limit(1 - lip * w * sp.exp(rate * w), w, -sp.oo) != 1:
+            return inconclusive(method, f"{pair.name}: the factor does not tend to 1")
+    names = ", ".join(p.name for p in pairs)
+    return proved(
+        method,
+        f"for {names}: the layer bound R_sigma(r|w|) + L|w| equals (1 + L|w|e^(-c|w|)) e^(c|w|), "
+        "and the factor tends to 1 as w -> -oo",
+    )
+
+
+def global_table_latex(pairs: list[LegendrePair]) -> str:
+    """Per pair: c_σ, r, L_σ and the factor 1 + L_σ|w|e^{−c_σ|w|} at `GLOBAL_EXAMPLES`."""
+    heads = " & ".join(f"$w={w:g}$" for w in GLOBAL_EXAMPLES)
+    lines = [
+        r"\begin{table}[ht]\centering\footnotesize",
+        r"\begin{tabular}{l" + "l" * (3 + len(GLOBAL_EXAMPLES)) + "}",
+        r"\toprule pair & $c_\sigma$ & $r$ & $L_\sigma$ & " + heads + r" \\ \midrule",
+    ]
+    for pair in pairs:
+        factors = " & ".join(f"${global_factor(pair, w):.6g}$" for w in GLOBAL_EXAMPLES)
+        lines.append(
+            f"{verbatim(pair.name)} & ${float(vertex_rate(pair)):.4g}$ & "
+            f"${float(reach(pair)):.4g}$ & ${float(pair.substitute(pair.lipschitz_expr)):.4g}$ & "
+            f"{factors} \\\\"
+        )
+    lines += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\caption{The factor $1+L_\sigma|w|e^{-c_\sigma|w|}$ between the layer bound and the "
+        r"vertex limit of $T_w(x)=\sigma(\sigma^{-1}(x)+wx)$ on $I$, for the pairs with "
+        r"exponential tails.}",
+        r"\label{tab:global-tightness}",
+        r"\end{table}",
+    ]
+    return "\n".join(lines)
+
+
+GLOBAL_PROSE = (
+    "The bracket of Theorem~\\ref{res:global-layer-bracket} is attained in the limit of large "
+    "weights. For the one-dimensional layers $T_w(x)=\\sigma(\\sigma^{-1}(x)+wx)$ with $w<0$ on "
+    "a pair with exponential tails, the slope ratio of the shift $r|w|$ is exactly the vertex "
+    "limit $e^{c_\\sigma|w|}$, so the layer bound exceeds it only by the branch term "
+    "$L_\\sigma|w|$, which the exponential outgrows: the constant on the whole of $I$ is known "
+    "within the factor $1+L_\\sigma|w|e^{-c_\\sigma|w|}\\to 1$ "
+    "(Table~\\ref{tab:global-tightness}). For atan and isru the tails are polynomial, the vertex "
+    "limit is 1 and the layer bound grows like a power of $|w|$: there the bracket does not "
+    "close. For $w>0$ the vertex limit is below 1 and says nothing."
+)
+
+
+def global_tightness_claim(bracket: Result) -> Claim:
+    """The global bracket approached within 1 + L_σ|w|e^{−c_σ|w|} (unchecked `Claim`), given
+    the checked `global/layer_bracket`."""
+    pairs = [p for p in map(legendre.get, legendre.names()) if exponential_tails(p)]
+    return Claim(
+        name="tightness/global_bracket",
+        title="the global-domain bracket is attained as $|w|\\to\\infty$",
+        statement=GLOBAL_STATEMENT,
+        hypotheses=(
+            Hypothesis(
+                "$(\\varphi,\\sigma)$ a pair of the global theorem, $I=(l,h)$, with tail rates "
+                "$\\kappa_\\pm$; $c_\\sigma=\\max(-\\kappa_+h,-\\kappa_-l)$, "
+                "$r=\\max(|l|,|h|)$ and $R_\\sigma(r|w|)=e^{c_\\sigma|w|}$ (sigmoid, tanh, "
+                "scaled_tanh)"
+            ),
+            Hypothesis("$T_w(x)=\\sigma(\\sigma^{-1}(x)+wx)$ on $I$ with $w<0$, $b=0$"),
+        ),
+        steps=(
+            Step(
+                sp.Eq(sp.Symbol(r"\max(e^{\kappa_+wh},e^{\kappa_-wl})"), VERTEX_G),
+                "the vertex limit of the global theorem for b = 0 and w = −|w|",
+            ),
+            Step(
+                sp.Eq(sp.Symbol(r"\Delta"), sp.Symbol("r") * sp.Abs(W_G)),
+                "the shift wx on I is largest in absolute value at an end of I",
+            ),
+            Step(
+                sp.Le(LIP_G, sp.Symbol(r"R_{\sigma}(r|w|)") + L_G * sp.Abs(W_G)),
+                "the layer bound of the global theorem; $R_\\sigma(r|w|)=e^{c_\\sigma|w|}$ "
+                "turns it into the factor times the vertex limit",
+            ),
+            Step(
+                sp.Eq(sp.Limit(FACTOR_G, W_G, -sp.oo), 1),
+                "$|w|e^{-c_\\sigma|w|}\\to 0$ as $c_\\sigma>0$",
+            ),
+        ),
+        symbolic=lambda: _global_route(pairs, bracket),
+        numeric=tuple(c for p in pairs for c in _global_checks(p)),
+        notes=(
+            "The additive gap between the bound and the vertex limit is $L_\\sigma|w|$ at every "
+            "$w<0$; the ratio tends to 1 because the vertex limit grows exponentially.",
+        ),
+        prose=GLOBAL_PROSE,
+        exhibit=global_table_latex(pairs),
+    )
+
+
+def global_tightness_results(bracket: Result) -> list[Result]:
+    """The checked tightness result of the global bracket (for ``bregmalib derive``)."""
+    return [global_tightness_claim(bracket).check()]

@@ -189,8 +189,39 @@ def number(x: float) -> str:
 
 
 def math_(expr: sp.Basic) -> str:
-    """SymPy LaTeX of ``expr`` (deterministic for a pinned SymPy minor version)."""
-    return sp.latex(expr)
+    """SymPy LaTeX of ``expr`` (deterministic for a pinned SymPy minor version); a conjunction
+    of inequalities that link up, a ≤ b ∧ b ≤ c, is set as the chain a ≤ b ≤ c."""
+    chain = inequality_chain(expr)
+    if chain is None:
+        return sp.latex(expr)
+    parts = [sp.latex(chain[0].lhs)]
+    for relation in chain:
+        parts += [_RELATION_LATEX[type(relation)], sp.latex(relation.rhs)]
+    return " ".join(parts)
+
+
+_RELATION_LATEX: dict[type, str] = {sp.LessThan: r"\leq", sp.StrictLessThan: "<"}
+
+
+def inequality_chain(expr: sp.Basic) -> list[sp.Basic] | None:
+    """The arguments of a conjunction of ≤ and < relations in chain order (each right side the
+    next left side), or None when ``expr`` is not such a chain."""
+    if not isinstance(expr, sp.And):
+        return None
+    relations = list(expr.args)
+    if not all(type(r) in _RELATION_LATEX for r in relations):
+        return None
+    right_sides = {r.rhs for r in relations}
+    starts = [r for r in relations if r.lhs not in right_sides]
+    if len(starts) != 1:
+        return None
+    by_left = {r.lhs: r for r in relations}
+    if len(by_left) != len(relations):
+        return None
+    chain = [starts[0]]
+    while chain[-1].rhs in by_left and len(chain) < len(relations):
+        chain.append(by_left[chain[-1].rhs])
+    return chain if len(chain) == len(relations) else None
 
 
 def _point(point: Mapping[str, float]) -> str:
