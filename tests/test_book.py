@@ -190,7 +190,7 @@ def test_main_tex_orders_chapters_and_inputs_every_result():
 
 def test_prose_maps_the_mathematics_the_providers_use():
     assert text("Σ_k Π‖W‖ ⋯ §2") == (
-        r"\ensuremath{\Sigma}\_k \ensuremath{\Pi}\ensuremath{\|}W\ensuremath{\|} "
+        r"$\ensuremath{\Sigma}_{k}$ \ensuremath{\Pi}\ensuremath{\|}W\ensuremath{\|} "
         r"\ensuremath{\cdots} \ensuremath{\S}2"
     )
     with pytest.raises(ValueError, match="no LaTeX mapping"):

@@ -30,9 +30,7 @@ def test_run_formula_matches_autodiff_and_bound_holds(index):
         errors = [float(T._run_error(index)(jnp.asarray(t))) for t in points]
         primal = np.asarray(net.pair.sigma(jnp.asarray([lo[0], hi[0]])))
         bound = telescoping(net, make_box(net, (primal[0], primal[1]))).value
-        norms = [
-            float(jnp.linalg.norm(F.network_jacobian(net, jnp.asarray(t)), 2)) for t in points
-        ]
+        norms = [float(jnp.linalg.norm(F.network_jacobian(net, jnp.asarray(t)), 2)) for t in points]
     assert max(errors) < 1e-12
     assert 0 < max(norms) <= bound
 
@@ -51,3 +49,14 @@ def test_telescoping_below_product_induction_and_numeric_model():
         assert abs(float(T._telescoping_excess(jnp.asarray(equal)))) < 1e-12, (
             "with r = 1 and v = 1 both bounds are the product of (1 + L a_i)"
         )
+
+
+def test_the_depth_figure_cuts_one_fixed_network_with_a_row_stochastic_first_mixing():
+    deep, shallow = T.depth_network(max(T.DEPTHS)), T.depth_network(2)
+    assert deep.depth == max(T.DEPTHS) and shallow.depth == 2
+    assert deep.widths[:2] == (T.DEPTH_NETWORK[1], 3)
+    mixing = np.asarray(deep.mixings[0])
+    assert np.allclose(mixing.sum(axis=1), 1.0) and np.all(mixing > 0)
+    assert all(m is None for m in deep.mixings[1:])
+    for a, b in zip(shallow.weights, deep.weights, strict=False):
+        assert np.array_equal(np.asarray(a), np.asarray(b))

@@ -14,6 +14,7 @@ from bregmalib import legendre
 from bregmalib.symbolic import (
     DELTA,
     Claim,
+    ClaimError,
     Hypothesis,
     NumericCheck,
     Step,
@@ -26,7 +27,8 @@ from bregmalib.symbolic import (
 )
 from bregmalib.symbolic._certify import extremum, nonnegative_route, sign_nonnegative
 from bregmalib.symbolic._export import catalogue_table, export
-from bregmalib.symbolic._latex import label, text, verbatim
+from bregmalib.symbolic._latex import TABLE_FROM, label, numeric_route, subscripts, text, verbatim
+from bregmalib.symbolic._numeric import NumericOutcome
 from bregmalib.symbolic._providers import engine_results
 
 U = legendre.U
@@ -139,9 +141,42 @@ def test_slope_ratio_evaluator_and_errors():
         slope_ratio("atan")
 
 
+def _outcome(description: str, steps: int = 20, largest: float = -0.5) -> NumericOutcome:
+    return NumericOutcome(
+        holds=largest <= 1e-9,
+        kind="bound",
+        max_violation=largest,
+        argmax={"w1": 0.25},
+        tolerance=1e-9,
+        evaluations=100,
+        sample_points=16384,
+        sampling="scrambled Sobol sample",
+        starts=4,
+        steps=steps,
+        box={"w1": (-1.0, 1.0), "w2": (-1.0, 1.0)},
+        description=description,
+    )
+
+
+def test_many_searches_run_the_same_way_are_set_as_one_table():
+    outcomes = tuple(_outcome(f"pair {k}") for k in range(TABLE_FROM))
+    lines = numeric_route(outcomes, "test")
+    assert lines[1].startswith(r"\begin{longtable}") and r"\end{longtable}" in lines[-2:]
+    assert sum(line.startswith("pair ") for line in lines) == TABLE_FROM
+    assert lines[0].count("16384 points") == 1
+    assert r"\texttt{w1}, \texttt{w2} $\in [-1.000, 1.000]$" in lines[3]
+    assert "violation" in " ".join(numeric_route((*outcomes[1:], _outcome("x", largest=1)), "t"))
+    fewer = numeric_route(outcomes[1:], "test")
+    assert fewer[0] == r"\begin{itemize}" and len(fewer) == TABLE_FROM + 1
+    mixed = numeric_route((*outcomes[1:], _outcome("other", steps=30)), "test")
+    assert mixed[0] == r"\begin{itemize}"
+    with pytest.raises(ClaimError, match="repeated item"):
+        numeric_route((*outcomes[1:], outcomes[1]), "test")
+
+
 def test_latex_text_rules():
     assert text("σ′ ≤ L_σ, δ > 0 and $x_1$") == (
-        r"\ensuremath{\sigma}\ensuremath{'} \ensuremath{\le} L\_\ensuremath{\sigma}, "
+        r"\ensuremath{\sigma}\ensuremath{'} \ensuremath{\le} $L_{\ensuremath{\sigma}}$, "
         r"\ensuremath{\delta} \ensuremath{>} 0 and $x_1$"
     )
     with pytest.raises(ValueError, match="no LaTeX mapping"):
@@ -150,6 +185,19 @@ def test_latex_text_rules():
     assert verbatim("σ′(u)") == r"\texttt{\ensuremath{\sigma}\ensuremath{'}(u)}"
     with pytest.raises(ValueError, match="no LaTeX mapping"):
         verbatim("Ω")
+
+
+def test_prose_subscripts_are_set_as_mathematics_and_names_are_not():
+    assert (
+        subscripts("J_autodiff − J_formula") == r"$J_{\mathrm{autodiff}}$ − $J_{\mathrm{formula}}$"
+    )
+    assert subscripts("|(Wx+b)_i| ≤ Δ_i, w_k h_k") == "|(Wx+b$)_{i}$| ≤ $Δ_{i}$, $w_{k}$ $h_{k}$"
+    assert subscripts("max_i and u_{k-1}") == r"$\max_{i}$ and $u_{k-1}$"
+    assert subscripts("∂_x z") == "$∂_{x}$ z"
+    unchanged = "scaled_tanh and bregmalib.lipschitz.layer_lipschitz_bound"
+    assert subscripts(unchanged) == unchanged
+    assert "\\_" not in text("a_1 ≤ sup_B |(Wx+b)_i|, w_k")
+    assert text("the pair scaled_tanh") == r"the pair scaled\_tanh"
 
 
 def test_latex_export_is_stable(tmp_path, guards):
@@ -175,11 +223,15 @@ def test_catalogue_table_lists_every_pair():
 
 def test_derivations_give_every_pair_a_status():
     root = Path(__file__).resolve().parents[1] / "derivations"
-    topics = ("lipschitz", "strong-convexity", "slope-ratio", "layer-jacobian", "layer-bound")
-    for name in legendre.names():
-        for topic in topics:
-            tex = (root / f"{label(name)}-{topic}.tex").read_text(encoding="utf-8")
-            statuses = re.findall(r"Status: (proved|checked|conjectured|refuted|trivial)\.", tex)
-            assert len(statuses) == 2 and len(set(statuses)) == 1, (name, topic)
+    topics = ("lipschitz", "strong-convexity", "slope-ratio")
+    files = [f"{label(name)}-{topic}" for name in legendre.names() for topic in topics]
+    for stem in (*files, "layer-jacobian", "layer-bound"):
+        tex = (root / f"{stem}.tex").read_text(encoding="utf-8")
+        statuses = re.findall(r"Status: (proved|checked|conjectured|refuted|trivial)\.", tex)
+        assert len(statuses) == 2 and len(set(statuses)) == 1, stem
+    for stem in ("layer-jacobian", "layer-bound"):
+        tex = (root / f"{stem}.tex").read_text(encoding="utf-8")
+        for name in legendre.names():
+            assert f"\n{text(name)}, scale" in tex, (stem, name)
     main = (root / "main.tex").read_text(encoding="utf-8")
     assert main.count(r"\input{") == len(list(root.glob("*.tex"))) - 1

@@ -3,12 +3,13 @@ with the engine `bregmalib.symbolic`, then export them (one ``.tex`` per result,
 table, a status summary, ``main.tex``, and ``main.pdf`` when latexmk is installed).
 
 The results, in this order: per catalogue pair, the pair's constants (L_σ, strong convexity of
-φ, R_σ; `bregmalib.symbolic`) and its layer theorems (Jacobian, single-layer bound;
-`bregmalib.lipschitz`); the engine's guards; the network theorems of `bregmalib.lipschitz`
-and the dual-coordinate theorems (chapter "Network bounds"); the global domain, from the pair
-results; the comparison of layer bounds; the tightness of the layer and network bounds; the
-invertibility and inversion theorems of `bregmalib.invert` (chapter "Invertibility"). The other
-results get their chapter from their names."""
+φ, R_σ; `bregmalib.symbolic`); the layer theorems, each stated once for every pair and checked
+on each (Jacobian, single-layer bound; `bregmalib.lipschitz`); the engine's guards; the
+network theorems of `bregmalib.lipschitz` and the dual-coordinate theorems (chapter "Network
+bounds"); the global domain, from the pair results; the comparison of layer bounds; the
+tightness of the layer and network bounds; the invertibility and inversion theorems of
+`bregmalib.invert` (chapter "Invertibility"). The other results get their chapter from their
+names."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import jax
 
-from bregmalib import legendre
 from bregmalib._xla_flags import use_check_flags
 from bregmalib.cli._args import Parser, at_least
 from bregmalib.invert import _inverse_theorems as inverse_theorems
@@ -36,6 +36,7 @@ from bregmalib.symbolic._export import (
     COMPARISON,
     GLOBAL_DOMAIN,
     INVERTIBILITY,
+    LAYER_BOUNDS,
     NETWORK_BOUNDS,
     TIGHTNESS,
     build_pdf,
@@ -49,12 +50,6 @@ from bregmalib.symbolic._providers import (
     map_pairs,
     pair_results_of,
 )
-
-
-def pair_and_layer_results(name: str) -> list[Result]:
-    """The results about the catalogue pair ``name``, then its layer theorems (which use them)."""
-    results = pair_results_of(name)
-    return results + layer_results(legendre.get(name), {r.name: r for r in results})
 
 
 def chapters_of(
@@ -75,13 +70,15 @@ def chapters_of(
 
 def collect() -> tuple[list[Result], dict[str, str]]:
     """Every result in export order, and each one's chapter by name."""
-    pair_results = map_pairs(pair_and_layer_results)
-    lemmas = {r.name: r for r in pair_results}
+    pair_results = map_pairs(pair_results_of)
+    layer = layer_results({r.name: r for r in pair_results})
+    lemmas = {r.name: r for r in pair_results + layer}
     global_domain = global_results(lemmas)
     bracket = next(r for r in global_domain if r.name == "global/layer_bracket")
     return chapters_of(
         (
             (pair_results, None),
+            (layer, LAYER_BOUNDS),
             (engine_results(), None),
             (network_theorems.results() + dual_results(), NETWORK_BOUNDS),
             (global_domain, GLOBAL_DOMAIN),

@@ -279,8 +279,10 @@ FIXED_POINT_PROSE = (
     "The library inverts a layer by solving $F(u)=v$ in dual coordinates "
     "(\\texttt{bregmalib.invert.solve\\_dual}) with one of two solvers. The fixed-point "
     "iteration $u_{k+1}=u_k-(F(u_k)-v)=v-b-W\\sigma(u_k)$ is the one of invertible residual "
-    "networks \\citep{behrmann2019iresnet}; under (a) it converges from any start, linearly, "
-    "with the contraction constant $q=L_\\sigma\\|W\\|_2$ as rate \\citep{combettes2020lipschitz}."
+    "networks \\citep{behrmann2019iresnet}; under (a) its step is a contraction with constant "
+    "$q=L_\\sigma\\|W\\|_2<1$, so by Banach's fixed-point theorem \\citep{banach1922operations} "
+    "it converges from any start to the unique solution, linearly, with $|u_k-u^*|\\le "
+    "q^k|u_0-u^*|$."
 )
 
 

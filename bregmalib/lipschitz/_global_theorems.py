@@ -377,7 +377,7 @@ def _symbolic_route(rows: list[GlobalRow], lemmas: Mapping[str, Result]) -> Symb
                 return inconclusive(method, f"{row.pair}: sigma' does not vanish at an end")
             if row.rates is None or not all(r.is_finite for r in row.rates):
                 return inconclusive(method, f"{row.pair}: a tail rate is not finite")
-            if lemmas[f"{row.pair}/layer_bound"].status != "proved":
+            if lemmas["layer/bound"].status != "proved":
                 return inconclusive(method, f"{row.pair}: the layer bound is not proved")
             if sp.Le(row.limit, row.bound) is not sp.true:
                 return inconclusive(method, f"{row.pair}: example limit above its bound")

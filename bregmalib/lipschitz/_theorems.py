@@ -22,18 +22,22 @@ D_j = diag σ′(u_j), D̃_k = diag σ′(σ⁻¹(V_k x_{k−1})) and the layer 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import io
 import itertools
 
 import jax
 import jax.numpy as jnp
+import matplotlib
 import numpy as np
 import sympy as sp
 from jax import Array
 
 import bregmalib.legendre as L
 from bregmalib.lipschitz._domain import make_box
-from bregmalib.lipschitz._upper import layer_product, telescoping
+from bregmalib.lipschitz._lower import best_lower, lower_bounds
+from bregmalib.lipschitz._upper import layer_product, telescoping, upper_bounds
 from bregmalib.nn import Network, network_from_arrays
 from bregmalib.nn import functional as F
 from bregmalib.symbolic import (
@@ -395,6 +399,90 @@ def network_bound_claim(run_jacobian: Result) -> Claim:
     )
 
 
+# ----- the bounds against depth (figure of the network theorem)
+
+#: the figure of the bounds against depth, attached to the network theorem
+DEPTH_FIGURE = "network-depth.pdf"
+#: its network: (pair, input width, weight scale, seed); width 3 after the first layer, whose
+#: mixing V is row-stochastic (the input width is 4)
+DEPTH_NETWORK = ("tanh", 4, 1.0, 10)
+#: the depths of the figure
+DEPTHS = tuple(range(1, 7))
+#: the upper bounds of the figure (`bregmalib.lipschitz.upper_bounds` methods)
+DEPTH_METHODS = ("layer-product", "telescoping", "dual-theta")
+
+DEPTH_FIGURE_LATEX = (
+    "\\begin{figure}[ht]\n\\centering\n"
+    f"\\includegraphics[width=0.7\\textwidth]{{{DEPTH_FIGURE}}}\n"
+    "\\caption{Upper bounds of \\texttt{bregmalib.lipschitz.upper\\_bounds} (solid) and the "
+    "best lower bound of \\texttt{lower\\_bounds} (dashed) on the box "
+    f"$\\sigma([-{DUAL_HALF_WIDTH:g},{DUAL_HALF_WIDTH:g}])^n$, for the first $L$ layers of one "
+    "fixed-seed \\texttt{tanh} network (weights $N(0,1/n)$, biases $N(0,0.3^2)$; input "
+    "width 4 and a row-stochastic $V$ at the first layer, then width 3). The telescoping "
+    "bound of the "
+    "theorem stays below the product of the layer bounds "
+    "(Theorem~\\ref{res:network-telescoping-below-product}).}\n"
+    "\\label{fig:network-depth}\n\\end{figure}"
+)
+
+
+def depth_network(depth: int) -> Network:
+    """The first ``depth`` layers of `DEPTH_NETWORK` (fixed seed)."""
+    name, width, scale, seed = DEPTH_NETWORK
+    rng = np.random.default_rng(seed)
+    widths = (width,) + (3,) * max(DEPTHS)
+    weights, biases, mixings = [], [], []
+    for n_in, n_out in itertools.pairwise(widths):
+        weights.append(rng.normal(size=(n_out, n_in)) * scale / np.sqrt(n_in))
+        biases.append(rng.normal(size=n_out) * 0.3)
+        mixings.append(_row_stochastic(rng, n_out, n_in) if n_in != n_out else None)
+    with jax.enable_x64(True):
+        return network_from_arrays(
+            weights[:depth],
+            biases[:depth],
+            L.get(name),
+            "bregman",
+            mixings=mixings[:depth],
+            dtype=jnp.float64,
+        )
+
+
+def depth_curves() -> dict[str, list[float]]:
+    """The upper bounds (`DEPTH_METHODS`) and the best lower bound of `DEPTH_NETWORK` cut at
+    every depth of `DEPTHS`, on σ([−c, c])ⁿ with c = `DUAL_HALF_WIDTH`."""
+    curves: dict[str, list[float]] = {m: [] for m in (*DEPTH_METHODS, "lower bound")}
+    for depth in DEPTHS:
+        net = depth_network(depth)
+        with jax.enable_x64(True):
+            ends = np.asarray(net.pair.sigma(jnp.asarray([-DUAL_HALF_WIDTH, DUAL_HALF_WIDTH])))
+            box = make_box(net, (ends[0], ends[1]))
+            uppers = upper_bounds(net, box, methods=DEPTH_METHODS)
+            lower = best_lower(lower_bounds(net, box))
+        for method in DEPTH_METHODS:
+            curves[method].append(uppers[method].value)
+        curves["lower bound"].append(lower.value)
+    return curves
+
+
+def depth_figure() -> bytes:
+    """The bounds against depth as PDF bytes, with no date in the metadata (regenerated
+    byte-identically)."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    for k, (name, values) in enumerate(depth_curves().items()):
+        style = "--" if name == "lower bound" else "-"
+        ax.plot(DEPTHS, values, style, marker="o", markersize=3, color=f"C{k}", label=name)
+    ax.set(yscale="log", xlabel="depth L", ylabel="Lipschitz constant on the box")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="pdf", metadata={"CreationDate": None, "Producer": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def _norm_excess(index: int, upper: float):
     net = test_network(index)
 
@@ -608,14 +696,20 @@ def _theta_excess(z: Array) -> Array:
 @functools.lru_cache(maxsize=1)
 def _results() -> tuple[Result, ...]:
     run_jacobian = run_jacobian_claim().check()
+    network_bound = dataclasses.replace(
+        network_bound_claim(run_jacobian),
+        exhibit=DEPTH_FIGURE_LATEX,
+        attachments={DEPTH_FIGURE: depth_figure()},
+    )
     return (
         run_jacobian,
-        network_bound_claim(run_jacobian).check(),
+        network_bound.check(),
         telescoping_claim().check(),
         theta_nonnegative_claim().check(),
     )
 
 
 def results() -> list[Result]:
-    """The checked network-level results (for ``bregmalib derive``), in a fixed order."""
+    """The checked network-level results (for ``bregmalib derive``), in a fixed order; the
+    network theorem with the figure of the bounds against depth."""
     return list(_results())

@@ -315,7 +315,7 @@ def tightness_claim() -> Claim:
         steps=(
             Step(
                 sp.Eq(
-                    sp.Symbol(r"\tau_{k}'(x^{*})"), 1 + sp.Symbol(r"L_\sigma") * sp.Symbol("w_k")
+                    sp.Symbol(r"\tau'_{k}(x^{*})"), 1 + sp.Symbol(r"L_\sigma") * sp.Symbol("w_k")
                 ),
                 "at x* the shift $w_k(x - x^*)$ vanishes, so z = u = u* and "
                 "$\\tau_k' = \\sigma'(z)/\\sigma'(u) + w_k\\sigma'(z)$",

@@ -140,19 +140,47 @@ _UNICODE_RE = re.compile("|".join(re.escape(k) for k in sorted(_UNICODE, key=len
 
 
 def text(s: str) -> str:
-    """Prose for LaTeX: ``$...$`` kept as mathematics, LaTeX specials escaped outside it, Unicode
-    mathematics mapped to macros; raises on any other non-ASCII character (the PDF must compile)."""
+    """Prose for LaTeX: ``$...$`` kept as mathematics, subscripts such as ``w_k`` set as
+    mathematics (`subscripts`), LaTeX specials escaped elsewhere, Unicode mathematics mapped to
+    macros; raises on any other non-ASCII character (the PDF must compile)."""
     for k, v in _DASHES.items():
         s = s.replace(k, v)
     parts = s.split("$")
     if len(parts) % 2 == 0:
         raise ValueError(f"unbalanced $ in {s!r}")
+    parts = "$".join(p if i % 2 else subscripts(p) for i, p in enumerate(parts)).split("$")
     s = "$".join(p if i % 2 else _escape(p) for i, p in enumerate(parts))
     s = _UNICODE_RE.sub(lambda m: "\\ensuremath{" + _UNICODE[m.group(0)] + "}", s)
     bad = sorted({c for c in s if ord(c) > 127})
     if bad:
         raise ValueError(f"no LaTeX mapping for characters {bad} in {s!r}")
     return s
+
+
+_GREEK = "α-ωΑ-Ω"
+#: a subscript in prose: a one-letter (Greek, ∂ or closing bracket) base not inside a word, then
+#: ``_`` and a word or a braced group (``w_k``, ``J_autodiff``, ``(Wx+b)_i``, ``R_σ``)
+_SUBSCRIPT = re.compile(
+    rf"((?<![A-Za-z0-9{_GREEK}\\])[A-Za-z{_GREEK}∂]|\))_([A-Za-z0-9{_GREEK}]+|\{{[^{{}}$]*\}})"
+)
+#: an operator with a subscript in prose: ``max_i``, ``sup_B``
+_OPERATOR = re.compile(r"(?<![A-Za-z\\])(max|min|sup|inf)_([A-Za-z0-9]+)")
+
+
+def _subscript(base: str, sub: str) -> str:
+    if sub.startswith("{"):
+        sub = sub[1:-1]
+    elif len(sub) > 1 and sub.isalpha() and sub.isascii():
+        sub = rf"\mathrm{{{sub}}}"
+    return f"${base}_{{{sub}}}$"
+
+
+def subscripts(s: str) -> str:
+    r"""Prose ``s`` (no ``$`` in it) with each subscript set as mathematics: ``w_k`` →
+    ``$w_{k}$``, ``J_autodiff`` → ``$J_{\mathrm{autodiff}}$``, ``max_i`` → ``$\max_{i}$``;
+    names such as ``scaled_tanh`` (the base inside a word) are left as text."""
+    s = _OPERATOR.sub(lambda m: rf"$\{m.group(1)}_{{{m.group(2)}}}$", s)
+    return _SUBSCRIPT.sub(lambda m: _subscript(m.group(1), m.group(2)), s)
 
 
 _TEXT_MATH = {"<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}"}
@@ -237,37 +265,91 @@ def _value(x: float, tolerance: float) -> str:
     return number(x)
 
 
-def _numeric(n: NumericOutcome) -> str:
-    """One numeric route: what was searched, on which box, how (sample, ascent), what was found;
-    the point of the largest value only when that value is not round-off within the tolerance
-    of 0 (such a point moves with the last bits of the computation)."""
-    box = ", ".join(
-        f"{verbatim(k)} $\\in [{number(lo)}, {number(hi)}]$" for k, (lo, hi) in n.box.items()
+def _box(box: Mapping[str, tuple[float, float]]) -> str:
+    """The searched box, consecutive variables with the same range named together:
+    ``w1, w2, w3 ∈ [−1, 1]``."""
+    groups: list[tuple[list[str], tuple[float, float]]] = []
+    for name, bounds in box.items():
+        if groups and groups[-1][1] == bounds:
+            groups[-1][0].append(name)
+        else:
+            groups.append(([name], bounds))
+    return ", ".join(
+        ", ".join(verbatim(k) for k in names) + f" $\\in [{number(lo)}, {number(hi)}]$"
+        for names, (lo, hi) in groups
     )
+
+
+def _how(n: NumericOutcome) -> str:
+    """How a search ran: its sample, its ascent, and how many parameters it fixed."""
     fixed = f", {n.fixed} parameters fixed at the instance's values" if n.fixed else ""
-    how = (
+    return (
         f"{n.sampling} of {n.sample_points} points, then {n.starts} starts $\\times$ {n.steps} "
-        f"steps of projected gradient ascent from the worst of them, on {box}{fixed}"
+        f"steps of projected gradient ascent from the worst of them{fixed}"
     )
-    what = text(n.description) + " " if n.description else ""
+
+
+def _verdict(n: NumericOutcome) -> str:
+    """What a search found: the largest value (with its point unless it is round-off within
+    the tolerance of 0: such a point moves with the last bits of the computation), and whether
+    the bound holds or the supremum is reached."""
     largest = f"largest value ${_value(n.max_violation, n.tolerance)}$"
     if abs(n.max_violation) >= n.tolerance:
         largest += f" at {_point(n.argmax)}"
     if n.nonfinite is not None:
-        verdict = f"\\textbf{{failed}}: a NaN or $\\pm\\infty$ at {_point(n.nonfinite)}; {largest}"
-    elif n.kind == "bound":
-        verdict = (
+        return f"\\textbf{{failed}}: a NaN or $\\pm\\infty$ at {_point(n.nonfinite)}; {largest}"
+    if n.kind == "bound":
+        return (
             f"{largest}, no violation above the tolerance ${number(n.tolerance)}$"
             if n.holds
             else f"\\textbf{{violation}}: {largest}"
         )
-    else:
-        verdict = (
-            f"{largest}: the supremum is reached within ${number(n.tolerance)}$"
-            if n.holds
-            else f"\\textbf{{not reached}}: {largest}"
-        )
-    return f"{what}({n.kind}; {how}): {verdict}."
+    return (
+        f"{largest}: the supremum is reached within ${number(n.tolerance)}$"
+        if n.holds
+        else f"\\textbf{{not reached}}: {largest}"
+    )
+
+
+def _numeric(n: NumericOutcome) -> str:
+    """One numeric route: what was searched, on which box, how, what was found."""
+    what = text(n.description) + " " if n.description else ""
+    return f"{what}({n.kind}; {_how(n)}, on {_box(n.box)}): {_verdict(n)}."
+
+
+#: a numeric route of at least this many searches run the same way is set as a table
+TABLE_FROM = 6
+
+
+def _same_method(outcomes: tuple[NumericOutcome, ...]) -> bool:
+    def method(n: NumericOutcome) -> tuple[object, ...]:
+        return (n.kind, n.sampling, n.sample_points, n.starts, n.steps, n.fixed)
+
+    return len({method(n) for n in outcomes}) == 1
+
+
+def numeric_route(outcomes: tuple[NumericOutcome, ...], where: str) -> list[str]:
+    """The numeric route: one item per search, or, for `TABLE_FROM` or more searches run the
+    same way, how they ran said once and a table of what each searched, where and found (a
+    table without a number: the numbered tables are the exhibits)."""
+    if len(outcomes) < TABLE_FROM or not _same_method(outcomes):
+        items = distinct([f"\\item {_numeric(n)}" for n in outcomes], f"{where}: checks")
+        return [r"\begin{itemize}", *items, r"\end{itemize}"]
+    first = outcomes[0]
+    rows = distinct(
+        [f"{text(n.description)} & {_box(n.box)} & {_verdict(n)} \\\\" for n in outcomes],
+        f"{where}: checks",
+    )
+    return [
+        f"{len(outcomes)} searches ({first.kind}), each a {_how(first)}:",
+        r"\begin{longtable}{>{\raggedright\arraybackslash}p{3.6cm}"
+        r">{\raggedright\arraybackslash}p{5.2cm}>{\raggedright\arraybackslash}p{6.2cm}}",
+        r"\toprule search & box & found \\ \midrule \endhead",
+        *rows,
+        r"\bottomrule",
+        r"\end{longtable}",
+        r"\addtocounter{table}{-1}",
+    ]
 
 
 def label(name: str) -> str:
@@ -353,9 +435,7 @@ def result_to_latex(result: Result) -> str:
     detail = f" {text(s.detail)}" if s.detail else ""
     lines.append(f"\\emph{{Symbolic route}} ({text(s.method)}): \\textbf{{{s.verdict}}}.{detail}")
     lines.append(r"\par\emph{Numeric route.}")
-    lines.append(r"\begin{itemize}")
-    lines += distinct([f"\\item {_numeric(n)}" for n in result.numeric], f"{result.name}: checks")
-    lines.append(r"\end{itemize}")
+    lines += numeric_route(result.numeric, result.name)
     if result.trivial:
         lines.append(r"\emph{Why the bound is $+\infty$.} " + text(result.trivial))
     lines += distinct([r"\emph{Note.} " + text(note) for note in result.notes], result.name)
