@@ -79,7 +79,7 @@ def _substitute(expr: sp.Expr) -> sp.Expr:
 
 
 def _sign_route(differences: tuple[sp.Expr, ...], what: str) -> SymbolicOutcome:
-    method = "signs of the differences with R = 1 + rho, rho >= 0, a >= 0, L > 0 (SymPy)"
+    method = "signs of the differences with R = 1 + ρ, ρ ≥ 0, a ≥ 0, L > 0 (SymPy)"
     for difference in differences:
         if sign_nonnegative(sp.expand(_substitute(difference))) is not True:
             return inconclusive(method, f"could not sign {sp.sstr(difference)}")
@@ -126,7 +126,7 @@ def residual_claim() -> Claim:
         ),
         symbolic=lambda: _sign_route(
             (BREGMAN - RESIDUAL, R_MAX * RESIDUAL - BREGMAN),
-            "Bregman - residual = rho >= 0 and R residual - Bregman = rho L a >= 0",
+            "Bregman − residual = ρ ≥ 0 and R residual − Bregman = ρLa ≥ 0",
         ),
         numeric=NumericCheck(
             _residual_violation,
@@ -171,7 +171,7 @@ def euclidean_claim() -> Claim:
         ),
         symbolic=lambda: _sign_route(
             (BREGMAN - EUCLIDEAN - (R_MAX - LIP),),
-            "Bregman - Euclidean - (R - L) = L gamma >= 0 with gamma = 1 + a - c",
+            "Bregman − Euclidean − (R − L) = Lγ ≥ 0 with γ = 1 + a − c",
         ),
         numeric=NumericCheck(
             _euclidean_violation,

@@ -63,7 +63,7 @@ def conjugacy_route() -> SymbolicOutcome:
         return inconclusive(method, "the run Jacobian is not proved")
     run = T.run_statement(M).rhs.subs(T.V_K, 1)
     if T._zero(run - T._d(M) * RESIDUAL_JACOBIAN * T.D_TILDE**-1):
-        detail = "D_m Pi_m (I + W_k D~_k) D~_k^(-1) = D_m Pi_m (D~_k^(-1) + W_k)"
+        detail = r"$D_m\Pi_m(I + W_k\tilde D_k)\tilde D_k^{-1} = D_m\Pi_m(\tilde D_k^{-1} + W_k)$"
         return proved(method, detail, CONJUGACY)
     return inconclusive(method, "the expansion did not vanish")
 
@@ -148,8 +148,8 @@ def conjugacy_claim() -> Claim:
             tolerance=1e-10,
             starts=4,
             steps=30,
-            description="relative error of D_m J_R D~_k^(-1) (J_R by autodiff of the dual map) "
-            "against the primal Jacobian, " + T._network_description(index),
+            description=r"relative error of $D_m J_R \tilde D_k^{-1}$ ($J_R$ by autodiff of the "
+            "dual map) against the primal Jacobian, " + T._network_description(index),
         ),
         notes=(
             "The last factor is sup over B of (σ⁻¹)′, which is +∞ on the whole of Iⁿ: the "
@@ -209,7 +209,7 @@ def dual_theta_claim() -> Claim:
 
     def symbolic() -> SymbolicOutcome:
         method = (
-            "run Jacobian (induction), expansion of Pi_m and unrolling of the theta recursion "
+            "run Jacobian (induction), expansion of Π_m and unrolling of the θ recursion "
             "(non-commutative symbols, explicit depths) + norm inequalities"
         )
         if T.run_jacobian_route().verdict != "proved":
@@ -220,8 +220,9 @@ def dual_theta_claim() -> Claim:
         return proved(
             method,
             f"the expansions verified at depths {depths}; the rest is the triangle inequality, "
-            "submultiplicativity and ||diag(rho) X|| <= ||diag(rho_bar) X|| "
-            "for 0 <= rho <= rho_bar",
+            "submultiplicativity and "
+            r"$\|\operatorname{diag}(\rho)X\|_2 \le \|\operatorname{diag}(\bar\rho)X\|_2$ "
+            r"for $0 \le \rho \le \bar\rho$",
         )
 
     checks, notes = [], []
@@ -280,8 +281,8 @@ def dual_theta_claim() -> Claim:
                     * T.V_K
                     + T._nc(r"T_{k}") * T._w(K),
                 ),
-                "run Jacobian, then Π_m = I + Σ_j Π_m^(j) W_j D_(j−1): each term keeps one "
-                "quotient $\\rho_j = D_j\\tilde D_k^{-1}$",
+                r"run Jacobian, then $\Pi_m = I + \sum_j \Pi_m^{(j)} W_j D_{j-1}$: each term "
+                "keeps one quotient $\\rho_j = D_j\\tilde D_k^{-1}$",
             ),
             Step(
                 sp.Le(
@@ -381,7 +382,7 @@ def group_claim() -> Claim:
     def symbolic() -> SymbolicOutcome:
         method = (
             "run Jacobian (induction), restriction of the entry factor to the group, expansion "
-            "of Pi_m and unrolling of the theta recursion (non-commutative symbols) + norm "
+            "of Π_m and unrolling of the θ recursion (non-commutative symbols) + norm "
             "inequalities"
         )
         if T.run_jacobian_route().verdict != "proved":
@@ -390,8 +391,9 @@ def group_claim() -> Claim:
             return inconclusive(method, "an expansion did not hold")
         return proved(
             method,
-            "J P_g = D_m Pi_m (D~^(-1) V P_g + W P_g); then the dual-theta bound term by term, "
-            "with ||X diag(rho) P_g|| <= ||X diag(rho_bar) P_g|| as diagonal matrices commute",
+            r"$JP_g = D_m\Pi_m(\tilde D^{-1}VP_g + WP_g)$; then the dual-θ bound term by term, "
+            r"with $\|X\operatorname{diag}(\rho)P_g\|_2 \le "
+            r"\|X\operatorname{diag}(\bar\rho)P_g\|_2$ as diagonal matrices commute",
         )
 
     checks, notes = [], []

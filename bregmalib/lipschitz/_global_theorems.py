@@ -132,7 +132,7 @@ def global_row(pair: LegendrePair, ratio: sp.Expr) -> GlobalRow:
             sp.exp(rates[0] * (EXAMPLE_WEIGHT * upper + EXAMPLE_BIAS)),
             sp.exp(rates[1] * (EXAMPLE_WEIGHT * lower + EXAMPLE_BIAS)),
         )
-        reason = "I bounded, so every shift is bounded and R_sigma(Delta_i) is finite"
+        reason = "I bounded, so every shift is bounded and R_σ(Δ_i) is finite"
         return GlobalRow(pair.name, interval, rates, ratio, bound, limit, "finite", reason)
     if not pair.legendre:
         delta = EXAMPLE_WEIGHT * upper + EXAMPLE_BIAS
@@ -386,8 +386,8 @@ def _symbolic_route(rows: list[GlobalRow], lemmas: Mapping[str, Result]) -> Symb
     count = sum(covered(legendre.get(r.pair)) for r in rows)
     return proved(
         method,
-        f"for the {count} pairs with I bounded: sigma' -> 0 at both ends, finite rates "
-        "kappa_+, kappa_-, layer bound proved, example limit <= example bound",
+        f"for the {count} pairs with I bounded: σ′ → 0 at both ends, finite rates "
+        r"$\kappa_+$, $\kappa_-$, layer bound proved, example limit ≤ example bound",
     )
 
 

@@ -115,7 +115,8 @@ def run_jacobian_route() -> SymbolicOutcome:
     if _zero(base.lhs - base.rhs) and _zero(step_lhs - step_rhs):
         return proved(
             method,
-            "base: J_k = D_k(D~_k^(-1) V_k + W_k); step: J_(m+1) D_m Pi_m E = D_(m+1) Pi_(m+1) E",
+            r"base: $J_k = D_k(\tilde D_k^{-1} V_k + W_k)$; step: "
+            r"$J_{m+1} D_m \Pi_m E = D_{m+1} \Pi_{m+1} E$",
             statement,
         )
     return inconclusive(method, "an expansion did not vanish")

@@ -457,8 +457,8 @@ GLOBAL_STATEMENT = sp.And(sp.Le(VERTEX_G, LIP_G), sp.Le(LIP_G, FACTOR_G * VERTEX
 
 def _global_route(pairs: list[LegendrePair], bracket: Result) -> SymbolicOutcome:
     method = (
-        "the global bracket (proved), R_sigma(r|w|) = e^(c|w|) per pair and the limit of the "
-        "factor (SymPy)"
+        r"the global bracket (proved), $R_\sigma(r|w|) = e^{c_\sigma|w|}$ per pair and the limit "
+        "of the factor (SymPy)"
     )
     if bracket.status != "proved":
         return inconclusive(method, "the global bracket is not proved")
@@ -467,15 +467,16 @@ def _global_route(pairs: list[LegendrePair], bracket: Result) -> SymbolicOutcome
         rate = vertex_rate(pair)
         ratio = slope_ratio(pair).expr.subs(DELTA, reach(pair) * (-w))
         if not (rate.is_positive and equal(ratio, sp.exp(rate * (-w)))):
-            return inconclusive(method, f"{pair.name}: R_sigma(r|w|) is not e^(c|w|)")
+            return inconclusive(method, f"{pair.name}: R_σ(r|w|) is not exp(c|w|)")
         lip = pair.substitute(pair.lipschitz_expr)
         if sp.limit(1 - lip * w * sp.exp(rate * w), w, -sp.oo) != 1:
             return inconclusive(method, f"{pair.name}: the factor does not tend to 1")
     names = ", ".join(p.name for p in pairs)
     return proved(
         method,
-        f"for {names}: the layer bound R_sigma(r|w|) + L|w| equals (1 + L|w|e^(-c|w|)) e^(c|w|), "
-        "and the factor tends to 1 as w -> -oo",
+        f"for {names}: the layer bound "
+        r"$R_\sigma(r|w|) + L_\sigma|w| = (1 + L_\sigma|w|e^{-c_\sigma|w|})\,e^{c_\sigma|w|}$,"
+        r" and the factor tends to 1 as $w \to -\infty$",
     )
 
 
