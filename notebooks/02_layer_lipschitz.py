@@ -145,9 +145,10 @@ plt.show()
 # ## The single-layer bound on random layers
 # For 12 random square layers per activation (widths 4, 16 and 64, weight scales 0.1 to 3), the
 # certified bound of `layer_lipschitz_bound` (Theorem 3.2 of derivations/main.pdf, with
-# $\Delta_i = \sup_B |(Wx+b)_i|$ by interval arithmetic) must dominate the best lower bound of `lower_bounds`, which treats a layer as a
-# depth-1 network: multi-start gradient ascent of $\|J\|_2$ in dual coordinates
-# $u = \sigma^{-1}(x)$ (saturated $x$ would hide the supremum), from corners and edges of the box.
+# $\Delta_i = \sup_B |(Wx+b)_i|$ by interval arithmetic) must dominate the best lower bound of
+# `lower_bounds`, which treats a layer as a depth-1 network: multi-start gradient ascent of
+# $\|J\|_2$ in dual coordinates $u = \sigma^{-1}(x)$ (saturated $x$ would hide the supremum),
+# from corners and edges of the box.
 # Bounded pairs use the whole $I^n$; unbounded ones the box $\sigma([-3, 3])^n$.
 
 # %%

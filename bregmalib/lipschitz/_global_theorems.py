@@ -335,7 +335,8 @@ def _checks(pair: LegendrePair) -> tuple[NumericCheck, ...]:
             tolerance=1e-6,
             starts=4,
             steps=30,
-            description=f"{pair.name}, 1-D layers: |T′(σ(±{far:g})) / e^(κ_±(w·end + b)) − 1|",
+            description=f"{pair.name}, 1-D layers: "
+            rf"$|T'(\sigma(\pm{far:g}))\,/\,e^{{\kappa_\pm(w\cdot\mathrm{{end}} + b)}} - 1|$",
         ),
         NumericCheck(
             _excess(pair, upper),
@@ -369,7 +370,7 @@ STATEMENT = sp.And(sp.Le(VERTEX_LIMIT, LIP), sp.Le(LIP, LAYER_BOUND))
 
 
 def _symbolic_route(rows: list[GlobalRow], lemmas: Mapping[str, Result]) -> SymbolicOutcome:
-    method = "one-sided limits of sigma' and (log sigma')' (SymPy), the layer-bound lemmas"
+    method = "one-sided limits of σ′ and (log σ′)′ (SymPy), the layer-bound lemmas"
     for row in rows:
         pair = legendre.get(row.pair)
         if covered(pair):

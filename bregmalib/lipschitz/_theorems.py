@@ -315,7 +315,7 @@ def network_bound_claim(run_jacobian: Result) -> Claim:
         depths = f"{EXPLICIT_DEPTHS[0]}..{EXPLICIT_DEPTHS[-1]}"
         return proved(
             method,
-            f"the expansion of Pi_m verified at depths {depths}; the rest is the triangle "
+            f"the expansion of Π_m verified at depths {depths}; the rest is the triangle "
             "inequality and submultiplicativity of the spectral norm",
         )
 
@@ -390,8 +390,8 @@ def network_bound_claim(run_jacobian: Result) -> Claim:
             ),
             Step(
                 statement,
-                "expand Π_m = I + Σ_j Π_m^(j) W_j D_(j−1) (induction on m) in the run Jacobian; "
-                "triangle inequality term by term",
+                r"expand $\Pi_m = I + \sum_j \Pi_m^{(j)} W_j D_{j-1}$ (induction on m) in the run "
+                "Jacobian; triangle inequality term by term",
             ),
         ),
         symbolic=symbolic,
@@ -539,8 +539,9 @@ def induction_route() -> SymbolicOutcome:
             return inconclusive(method, f"the closed form differs from the recursion at {depth}")
     return proved(
         method,
-        "P - T = (1 + L a)(P_prev - T_prev) + (r - 1)(P_prev - rho_prev) >= 0 by induction, "
-        "P_prev >= rho_prev, r >= 1; entry layer: v r_k (P - T) + L a_k (P - Pi(1 + L a)) >= 0",
+        r"$P - T = (1 + La)(P' - T') + (r - 1)(P' - \rho') \ge 0$ by induction (primes: one "
+        r"layer less), $P' \ge \rho'$, $r \ge 1$; entry layer: "
+        r"$vr_k(P - T) + La_k(P - \Pi(1 + La)) \ge 0$",
         sp.Le(telescoped, product),
     )
 
@@ -602,8 +603,8 @@ def telescoping_claim() -> Claim:
             Step(
                 sp.Eq(
                     sp.Symbol("P_{m+1} - T_{m+1}"),
-                    (1 + LIP * A[M + 1]) * sp.Symbol("(P_m - T_m)")
-                    + (R_[M + 1] - 1) * sp.Symbol(r"(P_m - \rho_m)"),
+                    (1 + LIP * A[M + 1]) * sp.Symbol("(P_{m} - T_{m})")
+                    + (R_[M + 1] - 1) * sp.Symbol(r"(P_{m} - \rho_{m})"),
                 ),
                 "induction step for the V = I part (T_k = P_k = ρ_k = 1); each term is ≥ 0",
             ),

@@ -149,9 +149,14 @@ def extremum_route(
         if c.value.has(sp.oo, -sp.oo) or sign_nonnegative(gap) is not True:
             return inconclusive(method, f"could not order candidate {sp.sstr(c.value)}"), best
     where = (
-        f"limit {var} -> {sp.sstr(best.point)}" if best.limit else f"{var} = {sp.sstr(best.point)}"
+        f"the limit {var} → {_point(best.point)}" if best.limit else f"{var} = {_point(best.point)}"
     )
     return proved(method, f"{kind} reached at {where}; {len(found)} candidates"), best
+
+
+def _point(point: sp.Expr) -> str:
+    """A candidate point as mathematics in a route's text: ``oo`` is set as ∞."""
+    return f"${sp.latex(point)}$"
 
 
 def extremum(
