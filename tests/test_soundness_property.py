@@ -60,16 +60,20 @@ def _primal_jacobian_norm(net, t: jax.Array) -> jax.Array:
 @eqx.filter_jit
 def _norms_after_ascent(net, t: jax.Array, lo: jax.Array, hi: jax.Array, steps: int):
     """‖J‖ at the points t and after ``steps`` hill-climbing steps (a random move of 5 % of the
-    box, kept where it increases ‖J‖), and f at the points t; one compilation per structure."""
+    box, kept where it increases ‖J‖), and f at the points t; one compilation per structure
+    (the steps are a scan, so the program holds one step, not ``steps`` copies)."""
     norm = jax.vmap(lambda s: _primal_jacobian_norm(net, s))
-    best, points = norm(t), t
-    for key in jax.random.split(jax.random.key(0), steps):
+
+    def climb(carry: tuple[jax.Array, jax.Array], key: jax.Array):
+        best, points = carry
         move = jax.random.rademacher(key, t.shape, t.dtype) * 0.05 * (hi - lo)
         trial = jnp.clip(points + move, lo, hi)
         value = norm(trial)
         better = value > best
-        points = jnp.where(better[:, None], trial, points)
-        best = jnp.where(better, value, best)
+        return (jnp.where(better, value, best), jnp.where(better[:, None], trial, points)), None
+
+    keys = jax.random.split(jax.random.key(0), steps)
+    (best, _), _ = jax.lax.scan(climb, (norm(t), t), keys)
     return best, jax.vmap(lambda s: F.network_output(net, s))(t)
 
 
