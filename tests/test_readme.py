@@ -2,7 +2,8 @@
 namespace, in a temporary working directory (so ``model.eqx`` lands there), with x64 as the
 conftest sets it. One case per block; a case first runs the blocks before it that have not run
 yet, so the cases may come in any order (pytest-randomly, pytest-xdist) and each block runs once
-per process. The working directory and the pair catalogue are restored after every block."""
+per process; ``--dist loadfile`` (the Makefile) keeps them on one worker, so the README runs
+once. The working directory and the pair catalogue are restored after every block."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from bregmalib import legendre
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS: list[str] = re.findall(r"^```python\n(.*?)^```", README.read_text(), re.S | re.M)
-#: all cases on one xdist worker (``--dist loadgroup`` in the Makefile), so the README runs once
-pytestmark = pytest.mark.xdist_group("readme")
 #: the optional peer packages (extra ``peers``) a block may import; without them it is skipped
 PEERS = ("bregmanet", "torch")
 
