@@ -218,14 +218,31 @@ def number(x: float) -> str:
 
 def math_(expr: sp.Basic) -> str:
     """SymPy LaTeX of ``expr`` (deterministic for a pinned SymPy minor version); a conjunction
-    of inequalities that link up, a ≤ b ∧ b ≤ c, is set as the chain a ≤ b ≤ c."""
+    of inequalities that link up, a ≤ b ∧ b ≤ c, is set as the chain a ≤ b ≤ c, and a
+    conjunction of such a chain with other relations as the chain first, then the others."""
     chain = inequality_chain(expr)
     if chain is None:
-        return sp.latex(expr)
+        rest = _chain_and_rest(expr)
+        if rest is None:
+            return sp.latex(expr)
+        chain, others = rest
+        return r" \wedge ".join([math_(sp.And(*chain)), *(sp.latex(o) for o in others)])
     parts = [sp.latex(chain[0].lhs)]
     for relation in chain:
         parts += [_RELATION_LATEX[type(relation)], sp.latex(relation.rhs)]
     return " ".join(parts)
+
+
+def _chain_and_rest(expr: sp.Basic) -> tuple[list[sp.Basic], list[sp.Basic]] | None:
+    """(the ≤/< relations, the others) of a conjunction whose ≤/< relations (two or more) form
+    a chain; None otherwise."""
+    if not isinstance(expr, sp.And):
+        return None
+    chain = [r for r in expr.args if type(r) in _RELATION_LATEX]
+    others = [r for r in expr.args if type(r) not in _RELATION_LATEX]
+    if len(chain) < 2 or not others or inequality_chain(sp.And(*chain)) is None:
+        return None
+    return chain, others
 
 
 _RELATION_LATEX: dict[type, str] = {sp.LessThan: r"\leq", sp.StrictLessThan: "<"}
