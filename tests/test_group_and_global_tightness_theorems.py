@@ -230,3 +230,13 @@ def test_a_chain_with_a_further_relation_is_typeset_chain_first():
     assert (
         statement.index(r"\ell") < statement.index(r"\operatorname{Lip}") < statement.index(r"\lim")
     )
+
+
+def test_symbol_names_written_in_latex_are_set_verbatim():
+    """SymPy splits a name at its first _ or ^ (|u_k - u^*| came out as |u^{*|}_{k - u});
+    a name written in LaTeX is kept, a plain one still converted."""
+    q, k = sp.symbols("q k")
+    rate = sp.Le(sp.Symbol(r"|u_k - u^*|"), q**k * sp.Symbol(r"|u_0 - u^*|"))
+    assert math_(rate) == r"|u_k - u^*| \leq q^{k} |u_0 - u^*|"
+    assert math_(sp.Symbol(r"\kappa_\pm") + 1) == r"\kappa_\pm + 1"
+    assert math_(sp.Symbol("theta_2")) == r"\theta_{2}"

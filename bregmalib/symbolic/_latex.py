@@ -224,13 +224,29 @@ def math_(expr: sp.Basic) -> str:
     if chain is None:
         rest = _chain_and_rest(expr)
         if rest is None:
-            return sp.latex(expr)
+            return _latex(expr)
         chain, others = rest
-        return r" \wedge ".join([math_(sp.And(*chain)), *(sp.latex(o) for o in others)])
-    parts = [sp.latex(chain[0].lhs)]
+        return r" \wedge ".join([math_(sp.And(*chain)), *(_latex(o) for o in others)])
+    parts = [_latex(chain[0].lhs)]
     for relation in chain:
-        parts += [_RELATION_LATEX[type(relation)], sp.latex(relation.rhs)]
+        parts += [_RELATION_LATEX[type(relation)], _latex(relation.rhs)]
     return " ".join(parts)
+
+
+#: a symbol name written in LaTeX (a macro, bars, brackets, braces, a superscript or a space):
+#: set verbatim, since SymPy would split it at its first ``_`` or ``^`` (|u_k - u^*| came out
+#: as |u^{*|}_{k - u})
+_LATEX_NAME = re.compile(r"[\\|(){}^ ]")
+
+
+def _latex(expr: sp.Basic) -> str:
+    """``sp.latex(expr)`` with the symbols whose names are LaTeX set verbatim."""
+    names = {
+        s: s.name
+        for s in expr.free_symbols
+        if isinstance(s, sp.Symbol) and _LATEX_NAME.search(s.name)
+    }
+    return sp.latex(expr, symbol_names=names) if names else sp.latex(expr)
 
 
 def _chain_and_rest(expr: sp.Basic) -> tuple[list[sp.Basic], list[sp.Basic]] | None:
