@@ -168,3 +168,75 @@ def test_chains_of_inequalities_are_typeset_as_chains():
     assert r"\wedge" in math_(sp.And(sp.Le(a, b), sp.Le(a, c)))
     statement = math_(TT.GLOBAL_STATEMENT)
     assert statement.index(r"\leq") < statement.index(r"\operatorname{Lip}")
+
+
+# ----- the global bracket for polynomial tails
+
+
+def test_polynomial_tails_pairs_and_lower_families():
+    pairs = [p for p in map(legendre.get, legendre.names()) if TT.polynomial_tails(p)]
+    assert [p.name for p in pairs] == ["atan", "isru"]
+    a = TT.A_P
+    assert sp.expand(TT.zero_lower(legendre.get("isru")) - (a**3 - a)) == 0
+    atan = (sp.pi * a / 2 - 4 / sp.pi) ** 2 + 1 - a
+    assert sp.simplify(TT.zero_lower(legendre.get("atan")) - atan) == 0
+
+
+def test_polynomial_tails_route_needs_the_proved_bracket():
+    pairs = [legendre.get(n) for n in ("atan", "isru")]
+    proved = TT._poly_route(pairs, types.SimpleNamespace(status="proved"))
+    assert proved.verdict == "proved", proved.detail
+    unproved = TT._poly_route(pairs, types.SimpleNamespace(status="checked"))
+    assert unproved.verdict == "inconclusive"
+
+
+@pytest.mark.parametrize("name", ["atan", "isru"])
+@pytest.mark.parametrize("w", [-2.0, -6.0])
+def test_zero_of_the_layer_carries_the_lower_family(name, w):
+    """u_w solves u = |w|σ(u); T_w′ there is 1/σ′(u_w) − |w| ≥ ℓ_σ(|w|); the library's
+    layer-product bound on I is U_σ(|w|), within the ratio of the table of ℓ_σ."""
+    pair = legendre.get(name)
+    lower, bound = TT._poly_functions(pair)
+    with jax.enable_x64(True):
+        a = jnp.asarray(abs(w))
+        u = TT._zero(pair, a)
+        assert float(jnp.abs(a * pair.sigma(u) - u)) < 1e-12 and float(u) > 0
+        layer = TT._global_layer(pair, jnp.asarray([w]))
+        slope = float(F.jacobian_at_dual(layer, u.reshape(1))[0, 0])
+        assert slope == pytest.approx(float(1 / pair.derivative(u)) - abs(w), rel=1e-12)
+        assert float(lower(a)) <= slope * (1 + 1e-12)
+        if name == "isru":
+            assert float(u) == pytest.approx(np.sqrt(w * w - 1), rel=1e-12)
+            assert float(lower(a)) == pytest.approx(slope, rel=1e-12)
+        net = network_from_arrays([[[w]]], [[0.0]], pair, "bregman", dtype=jnp.float64)
+        upper = layer_product(net, make_box(net, None)).value
+    assert upper == pytest.approx(float(bound(a)), rel=1e-12)
+    assert upper / float(lower(a)) == pytest.approx(TT.poly_ratio(pair, w), rel=1e-12)
+
+
+def test_polynomial_ratio_tends_to_one():
+    for name in ("atan", "isru"):
+        pair = legendre.get(name)
+        ratios = [TT.poly_ratio(pair, w) for w in (-2.0, -4.0, -16.0, -256.0)]
+        assert all(a > b > 1 for a, b in itertools.pairwise(ratios))
+        assert ratios[-1] < 1.05
+
+
+def test_a_chain_with_a_further_relation_is_typeset_chain_first():
+    a, b, c, d = sp.symbols("a b c d")
+    assert math_(sp.And(sp.Eq(d, 1), sp.Le(b, c), sp.Le(a, b))) == r"a \leq b \leq c \wedge d = 1"
+    assert math_(sp.And(sp.Eq(d, 1), sp.Le(a, b))) == sp.latex(sp.And(sp.Eq(d, 1), sp.Le(a, b)))
+    statement = math_(TT.POLY_STATEMENT)
+    assert (
+        statement.index(r"\ell") < statement.index(r"\operatorname{Lip}") < statement.index(r"\lim")
+    )
+
+
+def test_symbol_names_written_in_latex_are_set_verbatim():
+    """SymPy splits a name at its first _ or ^ (|u_k - u^*| came out as |u^{*|}_{k - u});
+    a name written in LaTeX is kept, a plain one still converted."""
+    q, k = sp.symbols("q k")
+    rate = sp.Le(sp.Symbol(r"|u_k - u^*|"), q**k * sp.Symbol(r"|u_0 - u^*|"))
+    assert math_(rate) == r"|u_k - u^*| \leq q^{k} |u_0 - u^*|"
+    assert math_(sp.Symbol(r"\kappa_\pm") + 1) == r"\kappa_\pm + 1"
+    assert math_(sp.Symbol("theta_2")) == r"\theta_{2}"

@@ -122,3 +122,25 @@ def test_tightness_family_brackets_the_library_bound_for_tanh() -> None:
     assert row.lower == pytest.approx(8.0)  # Π(1 + L w_k) with w = (1, 1, 1), L = 1
     assert row.lower <= row.library <= row.product <= row.factor * row.lower * (1 + 1e-12)
     assert T._route([TANH]).verdict == "proved"
+
+
+def test_softplus_is_searched_in_scaled_dual_coordinates() -> None:
+    """Softplus at β = 1000 is searched on βu ∈ [−4, 4]; there its violations are those of β = 1
+    on u ∈ [−4, 4] (σ_β(u) = σ_1(βu)/β), and every value is finite."""
+    sharp, unit = legendre.get("softplus"), legendre.get("softplus", beta=1.0)
+    assert sharp.name in V.SEARCHED
+    assert V._dual_unit(sharp) == pytest.approx(1e-3) and V._dual_unit(TANH) == 1.0
+    assert V._dual_box(sharp, 2) == ((-0.004, -0.004), (0.004, 0.004))
+    assert V._dual_box(TANH, 1, 0.5) == ((-2.0,), (2.0,))
+    assert "\\beta u_i \\in [-2, 2]" in V._where(sharp, 0.5) and V._where(TANH) == ""
+    rng = np.random.default_rng(1)
+    with jax.enable_x64(True):
+        for _ in range(20):
+            w = jnp.asarray(rng.uniform(-2.0, 2.0, 4))
+            uv = jnp.asarray(rng.uniform(-4.0, 4.0, 4))
+            scaled = V._fixed_point_violation(sharp)(jnp.concatenate([w, uv * 1e-3]))
+            plain = V._fixed_point_violation(unit)(jnp.concatenate([w, uv]))
+            assert np.isfinite(float(scaled))
+            assert float(scaled) == pytest.approx(float(plain), abs=1e-9)
+            z = jnp.concatenate([jnp.asarray(rng.uniform(-1.0, 1.0, 5)), uv[:2] * 5e-4])
+            assert float(V._log_det_violation(sharp)(z)) < 1e-8

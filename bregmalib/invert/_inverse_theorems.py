@@ -44,16 +44,41 @@ from bregmalib.symbolic import (
 DEPTH = 3
 #: the monotone test weights W = AᵀA + K − (1/L − m)I: entries of A in ±2, of K in ±3
 A_RANGE, K_RANGE = 2.0, 3.0
-#: dual inputs of the searches
+#: dual inputs of the searches, in units of `_dual_unit` (u_i ∈ [−4, 4] for β-free pairs)
 U_RANGE = 4.0
-#: the pairs searched numerically: bounded σ, σ of linear growth, sublinear σ (the symbolic
-#: routes cover every pair with D = ℝ; softplus at its default β = 1000 is left out: σ′(u) =
-#: e^{−1000|u|} underflows in float64 on most of the searched box)
-SEARCHED = ("tanh", "bent_identity", "asinh")
+#: the pairs searched numerically: bounded σ, σ of linear growth, sublinear σ, and softplus at
+#: its default β = 1000 in scaled coordinates (see `_dual_unit`); the symbolic routes cover
+#: every pair with D = ℝ
+SEARCHED = ("tanh", "bent_identity", "asinh", "softplus")
 
 
 def _searched() -> tuple[LegendrePair, ...]:
     return tuple(legendre.get(name) for name in SEARCHED)
+
+
+def _dual_unit(pair: LegendrePair) -> float:
+    """The unit of the dual coordinates searched: 1/β for a pair with a sharpness β, else 1.
+
+    Softplus has σ_β(u) = σ_1(βu)/β, so its dual map is F_β(u) = (F_1(βu) + βb)/β: the search
+    over βu ∈ [−4, 4] is the one of β = 1 on [−4, 4], run through the library's float64 code at
+    β = 1000, where σ′(u) = sigmoid(βu) runs over [0.018, 0.982] (on the unscaled box u ∈
+    [−4, 4] it would be e^{−1000|u|}, below the smallest float64, on half of it)."""
+    return 1.0 / pair.parameter_values.get("beta", 1.0)
+
+
+def _dual_box(pair: LegendrePair, count: int, scale: float = 1.0) -> tuple[tuple, tuple]:
+    """``count`` dual coordinates in ±``scale``·U_RANGE·`_dual_unit`(pair)."""
+    r = scale * U_RANGE * _dual_unit(pair)
+    return (-r,) * count, (r,) * count
+
+
+def _where(pair: LegendrePair, scale: float = 1.0) -> str:
+    """What the dual box of ``pair`` is in scaled coordinates, for a search's description."""
+    beta = pair.parameter_values.get("beta")
+    if beta is None:
+        return ""
+    r = scale * U_RANGE
+    return f"; dual inputs scaled: $\\beta u_i \\in [{-r:g}, {r:g}]$, $\\beta = {beta:g}$"
 
 
 def _layer(pair: LegendrePair, weight: Array) -> Layer:
@@ -182,18 +207,19 @@ def _inverse_lipschitz_claim() -> Claim:
                 _inverse_lipschitz_violation,
                 pair,
                 (*_monotone_names(), "u1", "u2", "v1", "v2"),
-                _monotone_box()[0] + (-U_RANGE,) * 4,
-                _monotone_box()[1] + (U_RANGE,) * 4,
+                _monotone_box()[0] + _dual_box(pair, 4)[0],
+                _monotone_box()[1] + _dual_box(pair, 4)[1],
                 "(m − s|T(x) − T(x′)|/|x − x′|)/m, s the upper bound's slope factor on the box "
-                "spanned by T(x), T(x′), W monotone (margin ≥ 0.05)",
+                "spanned by T(x), T(x′), W monotone (margin ≥ 0.05)" + _where(pair),
             ),
             _check(
                 _inverse_lower_violation,
                 pair,
                 (*_monotone_names(), "u1", "u2"),
-                _monotone_box()[0] + (-U_RANGE,) * 2,
-                _monotone_box()[1] + (U_RANGE,) * 2,
-                "lower bound ‖J_T(x)⁻¹‖₂ over the upper bound at B = {T(x)}, minus 1",
+                _monotone_box()[0] + _dual_box(pair, 2)[0],
+                _monotone_box()[1] + _dual_box(pair, 2)[1],
+                "lower bound ‖J_T(x)⁻¹‖₂ over the upper bound at B = {T(x)}, minus 1"
+                + _where(pair),
             ),
         )
     )
@@ -292,9 +318,9 @@ def _fixed_point_claim() -> Claim:
             _fixed_point_violation,
             pair,
             ("w11", "w12", "w21", "w22", "u1", "u2", "v1", "v2"),
-            (-2.0,) * 4 + (-U_RANGE,) * 4,
-            (2.0,) * 4 + (U_RANGE,) * 4,
-            "|Φ(u) − Φ(v)|/|u − v| − L‖W‖₂, Φ(u) = u − F(u) the library's step",
+            (-2.0,) * 4 + _dual_box(pair, 4)[0],
+            (2.0,) * 4 + _dual_box(pair, 4)[1],
+            "|Φ(u) − Φ(v)|/|u − v| − L‖W‖₂, Φ(u) = u − F(u) the library's step" + _where(pair),
         )
         for pair in _searched()
     )
@@ -345,7 +371,9 @@ def _fixed_point_claim() -> Claim:
 
 @functools.lru_cache(maxsize=16)
 def _newton_violation(pair: LegendrePair):
-    """|∇f(u)ᵀd + |r|²| / |r|² for f = ½|F(u) − v|², d = −J_F(u)⁻¹(F(u) − v), W monotone."""
+    """|∇f(u)ᵀd + |r|²| / |r|² for f = ½|F(u) − v|², d = −J_F(u)⁻¹(F(u) − v), W monotone; −1
+    where |r| ≤ 10⁻⁶ in units of `_dual_unit` (at a solution, where the quotient is 0/0)."""
+    floor = (1e-6 * _dual_unit(pair)) ** 2
 
     def violation(z: Array) -> Array:
         layer = _layer(pair, _monotone_weight(pair, z[:5]))
@@ -359,7 +387,7 @@ def _newton_violation(pair: LegendrePair):
         direction = -jnp.linalg.solve(F.dual_jacobian(layer, u), r)
         squared = jnp.dot(r, r)
         descent = jnp.dot(jax.grad(merit)(u), direction)
-        return jnp.where(squared > 1e-12, jnp.abs(descent + squared) / squared, -1.0)
+        return jnp.where(squared > floor, jnp.abs(descent + squared) / squared, -1.0)
 
     return violation
 
@@ -395,9 +423,10 @@ def _newton_claim() -> Claim:
             _newton_violation,
             pair,
             (*_monotone_names(), "u1", "u2", "v1", "v2"),
-            _monotone_box()[0] + (-U_RANGE,) * 4,
-            _monotone_box()[1] + (U_RANGE,) * 4,
-            "$|\\nabla f^T d + |r|^2| / |r|^2$ with the library's Jacobian, W monotone",
+            _monotone_box()[0] + _dual_box(pair, 4)[0],
+            _monotone_box()[1] + _dual_box(pair, 4)[1],
+            "$|\\nabla f^T d + |r|^2| / |r|^2$ with the library's Jacobian, W monotone"
+            + _where(pair),
             tolerance=1e-8,
         )
         for pair in _searched()
@@ -485,9 +514,10 @@ def _log_det_claim() -> Claim:
             _log_det_violation,
             pair,
             (*_monotone_names(), "u1", "u2"),
-            _monotone_box(0.5)[0] + (-U_RANGE / 2,) * 2,
-            _monotone_box(0.5)[1] + (U_RANGE / 2,) * 2,
-            "|library − AD| for log|det J_T| and log|det J_F|, plus 1 − sign det J_T",
+            _monotone_box(0.5)[0] + _dual_box(pair, 2, 0.5)[0],
+            _monotone_box(0.5)[1] + _dual_box(pair, 2, 0.5)[1],
+            "|library − AD| for log|det J_T| and log|det J_F|, plus 1 − sign det J_T"
+            + _where(pair, 0.5),
             tolerance=1e-8,
         )
         for pair in _searched()
@@ -580,9 +610,10 @@ def _network_claim() -> Claim:
             _network_violation,
             pair,
             (*names, "u1", "u2"),
-            lower * DEPTH + (-U_RANGE / 2,) * 2,
-            upper * DEPTH + (U_RANGE / 2,) * 2,
-            f"{DEPTH} monotone layers: |Σ log|det J_k| − log|det J_N|| + 1 − sign det J_N",
+            lower * DEPTH + _dual_box(pair, 2, 0.5)[0],
+            upper * DEPTH + _dual_box(pair, 2, 0.5)[1],
+            f"{DEPTH} monotone layers: |Σ log|det J_k| − log|det J_N|| + 1 − sign det J_N"
+            + _where(pair, 0.5),
             tolerance=1e-8,
         )
         for pair in _searched()

@@ -118,7 +118,8 @@ def conjugacy_claim() -> Claim:
         steps=(
             Step(
                 sp.Eq(sp.Symbol(r"u_{j}"), sp.Symbol(r"u_{j-1} + W_{j}\sigma(u_{j-1}) + b_{j}")),
-                "σ⁻¹(x_j) = σ⁻¹(x_(j−1)) + W_j x_(j−1) + b_j with x_(j−1) = σ(u_(j−1))",
+                "$\\sigma^{-1}(x_j) = \\sigma^{-1}(x_{j-1}) + W_j x_{j-1} + b_j$ with "
+                "$x_{j-1} = \\sigma(u_{j-1})$",
             ),
             Step(
                 sp.Eq(sp.Symbol(r"x_{m}"), sp.Symbol(r"\sigma(R(\sigma^{-1}(x_{k-1})))")),
@@ -137,7 +138,8 @@ def conjugacy_claim() -> Claim:
                     * sp.Symbol(r"\sup_{B}\|\tilde{D}_{k}^{-1}\|_{2}"),
                 ),
                 "submultiplicativity and the mean value inequality on the convex sets B and "
-                "σ⁻¹(B); Lip(R) ≤ Π_i (1 + d_(i−1)‖W_i‖₂) as for any residual network",
+                "$\\sigma^{-1}(B)$; $\\operatorname{Lip}(R) \\le \\prod_i (1 + d_{i-1}"
+                "\\|W_i\\|_2)$ as for any residual network",
             ),
         ),
         symbolic=conjugacy_route,
@@ -297,8 +299,9 @@ def dual_theta_claim() -> Claim:
                     sp.Symbol(r"\|Y F_{m}\cdots F_{1} X\|_{2}"),
                     sp.Symbol(r"\varphi_{m+1}"),
                 ),
-                "unroll F_i = C_i + A_i E_i B_i and bound term by term: φ_j = ‖B_j C_(j−1)⋯C_1 X‖"
-                " + Σ_(i<j) ‖B_j C_(j−1)⋯C_(i+1) A_i‖ φ_i, the θ recursion",
+                "unroll $F_i = C_i + A_i E_i B_i$ and bound term by term: $\\varphi_j = "
+                "\\|B_j C_{j-1}\\cdots C_1 X\\| + \\sum_{i<j} \\|B_j C_{j-1}\\cdots C_{i+1} A_i\\| "
+                "\\varphi_i$, the $\\theta$ recursion",
             ),
             Step(DUAL_THETA, "triangle inequality over the terms of the expansion"),
         ),

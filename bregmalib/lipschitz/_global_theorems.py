@@ -471,8 +471,8 @@ def global_claim(ratios: Mapping[str, sp.Expr], lemmas: Mapping[str, Result]) ->
         symbolic=lambda: _symbolic_route(rows, lemmas),
         numeric=checks,
         notes=(
-            f"Example (the issue's): tanh, w = −2, b = 0: bound {sp.sstr(tanh.bound)}, "
-            f"boundary limit {sp.sstr(tanh.limit)}.",
+            f"Example (the issue's): tanh, $w = -2$, $b = 0$: bound ${math_(tanh.bound)}$, "
+            f"boundary limit ${math_(tanh.limit)}$.",
         ),
         values={"tanh_bound": tanh.bound, "tanh_limit": tanh.limit},
         prose=PROSE,

@@ -245,11 +245,12 @@ def run_jacobian_claim() -> Claim:
             Step(sp.Eq(_run(M + 1), _layer(M + 1) * _run(M)), "chain rule"),
             Step(
                 sp.Eq(_layer(M + 1) * _d(M), _d(M + 1) * (1 + _w(M + 1) * _d(M))),
-                "D_(m+1)D_m⁻¹D_m = D_(m+1): the slope ratios telescope",
+                "$D_{m+1} D_m^{-1} D_m = D_{m+1}$: the slope ratios telescope",
             ),
             Step(
                 sp.Eq(_pi(M + 1), (1 + _w(M + 1) * _d(M)) * _pi(M)),
-                "definition of Π_(m+1); the induction hypothesis gives the statement at m + 1",
+                "definition of $\\Pi_{m+1}$; the induction hypothesis gives the statement at "
+                "$m + 1$",
             ),
         ),
         symbolic=run_jacobian_route,
@@ -386,7 +387,7 @@ def network_bound_claim(run_jacobian: Result) -> Claim:
                     sp.Symbol(r"\|D_m \Pi_m^{(j)}\|_2"),
                     d * sp.Product(1 + DS[I_ - 1] * A[I_], (I_, J_ + 1, M)),
                 ),
-                "‖I + W_i D_(i−1)‖ ≤ 1 + d_(i−1) a_i",
+                "$\\|I + W_i D_{i-1}\\|_2 \\le 1 + d_{i-1} a_i$",
             ),
             Step(
                 statement,

@@ -515,8 +515,9 @@ GLOBAL_PROSE = (
     "$L_\\sigma|w|$, which the exponential outgrows: the constant on the whole of $I$ is known "
     "within the factor $1+L_\\sigma|w|e^{-c_\\sigma|w|}\\to 1$ "
     "(Table~\\ref{tab:global-tightness}). For atan and isru the tails are polynomial, the vertex "
-    "limit is 1 and the layer bound grows like a power of $|w|$: there the bracket does not "
-    "close. For $w>0$ the vertex limit is below 1 and says nothing."
+    "limit is 1 and the layer bound grows like a power of $|w|$: there this bracket does not "
+    "close, and Theorem~\\ref{res:tightness-global-polynomial-tails} closes it with another "
+    "lower family. For $w>0$ the vertex limit is below 1 and says nothing."
 )
 
 
@@ -567,6 +568,318 @@ def global_tightness_claim(bracket: Result) -> Claim:
     )
 
 
+# ----- the global-domain bracket for polynomial tails: another lower family closes it
+
+#: the largest |w| searched for the polynomial-tail pairs, and the table's examples
+POLY_MAX_WEIGHT, POLY_EXAMPLES = 16.0, (-2.0, -4.0, -16.0)
+#: Newton steps for the positive zero u_w of g(u) = |w|σ(u) − u, from the right
+ROOT_STEPS = 80
+
+A_P = sp.Symbol("a", positive=True)
+
+
+def polynomial_tails(pair: LegendrePair) -> bool:
+    """The pairs of the global theorem whose slope has no exponential tail (κ₊ = κ₋ = 0): the
+    vertex limit of that theorem is 1 for every layer."""
+    return G.covered(pair) and all(G.tail_rate(pair, end) == 0 for end in "+-")
+
+
+#: per pair: a lower bound v_σ(a) of the zero u_w of g(u) = aσ(u) − u (a = |w|) and the least
+#: a for which the proof of g(v_σ(a)) ≥ 0 holds; both are verified by `_poly_route`
+ROOT_LOWER: dict[str, tuple[sp.Expr, sp.Expr]] = {
+    "isru": (sp.sqrt(A_P**2 - 1), sp.Integer(1)),
+    "atan": (sp.pi * A_P / 2 - 4 / sp.pi, 16 / sp.pi**2),
+}
+
+
+def root_lower(pair: LegendrePair) -> tuple[sp.Expr, sp.Expr]:
+    """(v_σ(a), a₀) of ``pair`` (`ROOT_LOWER`)."""
+    return ROOT_LOWER[pair.name]
+
+
+def _slope(pair: LegendrePair) -> sp.Expr:
+    return pair.substitute(pair.derivative_expr)
+
+
+def zero_lower(pair: LegendrePair) -> sp.Expr:
+    """ℓ_σ(a) = 1/σ′(v_σ(a)) − a: the lower family, T_w′ at the zero x_w = σ(u_w) ≠ 0 of T_w is
+    1/σ′(u_w) − a ≥ ℓ_σ(a)."""
+    v, _ = root_lower(pair)
+    return sp.expand(sp.simplify(1 / _slope(pair).subs(U, v) - A_P))
+
+
+def poly_bound(pair: LegendrePair) -> sp.Expr:
+    """U_σ(a) = R_σ(h a) + L_σ a: the layer bound of T_w on I (h = sup I = −inf I)."""
+    _, upper = _ends(pair)
+    lip = pair.substitute(pair.lipschitz_expr)
+    return slope_ratio(pair).expr.subs(DELTA, upper * A_P) + lip * A_P
+
+
+def poly_ratio(pair: LegendrePair, w: float) -> float:
+    """U_σ(|w|) / ℓ_σ(|w|)."""
+    return float((poly_bound(pair) / zero_lower(pair)).subs(A_P, abs(w)))
+
+
+def _zero(pair: LegendrePair, a: Array) -> Array:
+    """The positive zero u_w of g(u) = aσ(u) − u by Newton's method from u = a·sup I, with the
+    library's σ and σ′ (g is concave on (0, ∞), so the iterates decrease to u_w)."""
+    u = a * pair.upper
+
+    def step(_, u):
+        g, dg = a * pair.sigma(u) - u, a * pair.derivative(u) - 1.0
+        done = dg == 0  # g(u) = g'(u) = 0 in float64: u = 0 at a = 1
+        return u - jnp.where(done, 0.0, g / jnp.where(done, 1.0, dg))
+
+    return jax.lax.fori_loop(0, ROOT_STEPS, step, u)
+
+
+@functools.lru_cache(maxsize=16)
+def _poly_functions(pair: LegendrePair):
+    """ℓ_σ and U_σ as JAX functions of a (U_σ through the library's R_σ)."""
+    ratio = slope_ratio(pair)
+    lip = float(pair.substitute(pair.lipschitz_expr))
+    lower = sp.lambdify(A_P, zero_lower(pair), "jax")
+    return lower, lambda a: ratio(pair.upper * a) + lip * a
+
+
+@functools.lru_cache(maxsize=16)
+def _poly_excess(pair: LegendrePair) -> Callable[[Array], Array]:
+    """|T_w′(σ(t))| / U_σ(|w|) − 1, t = tan(πs/2), z = (w, s)."""
+    _, bound = _poly_functions(pair)
+
+    def excess(z: Array) -> Array:
+        t = jnp.tan(jnp.pi / 2 * z[1:])
+        slope = F.jacobian_at_dual(_global_layer(pair, z[:1]), t)[0, 0]
+        return jnp.abs(slope) / bound(jnp.abs(z[0])) - 1.0
+
+    return excess
+
+
+@functools.lru_cache(maxsize=16)
+def _poly_lower_excess(pair: LegendrePair) -> Callable[[Array], Array]:
+    """(ℓ_σ(|w|) − |T_w′(σ(u_w))|) / U_σ(|w|), u_w the zero of g found by `_zero`, z = (w,)
+    (divided by U_σ ≥ 1, not by T_w′, which is 0 at a = 1 for isru)."""
+    lower, bound = _poly_functions(pair)
+
+    def excess(z: Array) -> Array:
+        a = jnp.abs(z[0])
+        slope = F.jacobian_at_dual(_global_layer(pair, z[:1]), _zero(pair, a).reshape(1))[0, 0]
+        return (lower(a) - jnp.abs(slope)) / bound(a)
+
+    return excess
+
+
+def _poly_checks(pair: LegendrePair) -> tuple[NumericCheck, ...]:
+    end = G.compact_end(G.far_point(pair))
+    _, a0 = root_lower(pair)
+    lo, hi = -POLY_MAX_WEIGHT, -float(a0)
+    return (
+        NumericCheck(
+            _poly_excess(pair),
+            ("w", "s"),
+            (lo, -end),
+            (hi, end),
+            tolerance=1e-9,
+            starts=8,
+            steps=60,
+            description=f"{pair.name}: $|T_w'(\\sigma(t))|/U_\\sigma(|w|)-1$, $t=\\tan(\\pi s/2)$",
+        ),
+        NumericCheck(
+            _poly_lower_excess(pair),
+            ("w",),
+            (lo,),
+            (hi,),
+            tolerance=1e-9,
+            starts=4,
+            steps=30,
+            description=f"{pair.name}: $(\\ell_\\sigma(|w|)-|T_w'(\\sigma(u_w))|)"
+            f"/U_\\sigma(|w|)$, $u_w$ "
+            f"the zero of $|w|\\sigma(u)-u$ ({ROOT_STEPS} Newton steps)",
+        ),
+    )
+
+
+def _poly_route(pairs: list[LegendrePair], bracket: Result) -> SymbolicOutcome:
+    method = (
+        "the global bracket (proved); per pair: SymPy signs of σ″ on (0, ∞) and of "
+        r"$g(v_\sigma(a))$, $\ell_\sigma$ simplified, the limit of $U_\sigma/\ell_\sigma$"
+    )
+    if bracket.status != "proved":
+        return inconclusive(method, "the global bracket is not proved")
+    t = sp.Symbol("t", positive=True)
+    p = sp.Symbol("p", nonnegative=True)
+    for pair in pairs:
+        slope = _slope(pair)
+        sigma = pair.substitute(pair.sigma_expr)
+        lower, upper = _ends(pair)
+        odd = equal(sigma.subs(U, -U), -sigma)
+        if not (polynomial_tails(pair) and odd and equal(lower, -upper)):
+            return inconclusive(method, f"{pair.name}: not an odd pair with polynomial tails")
+        if not (equal(slope.subs(U, 0), 1) and equal(pair.substitute(pair.lipschitz_expr), 1)):
+            return inconclusive(method, f"{pair.name}: σ′(0) = L_σ = 1 not shown")
+        if sign_nonnegative(-sp.diff(slope, U).subs(U, t)) is not True:
+            return inconclusive(method, f"{pair.name}: σ′ is not decreasing on (0, ∞)")
+        v, a0 = root_lower(pair)
+        at = {A_P: a0 + p}
+        if sign_nonnegative(v.subs(at)) is not True:
+            return inconclusive(method, f"{pair.name}: v_σ(a) ≥ 0 not shown")
+        if not _root_below(pair, sigma, v, at, t):
+            return inconclusive(method, f"{pair.name}: g(v_σ(a)) ≥ 0 not shown")
+        if sp.limit(poly_bound(pair) / zero_lower(pair), A_P, sp.oo) != 1:
+            return inconclusive(method, f"{pair.name}: U_σ/ℓ_σ does not tend to 1")
+    names = ", ".join(p.name for p in pairs)
+    return proved(
+        method,
+        f"for {names}: σ′ decreasing on $(0,\\infty)$, $g(v_\\sigma(a)) \\ge 0$ for "
+        r"$a \ge a_0$, and $U_\sigma(a)/\ell_\sigma(a) \to 1$ as $a \to \infty$",
+    )
+
+
+def _root_below(pair: LegendrePair, sigma: sp.Expr, v: sp.Expr, at: dict, t: sp.Symbol) -> bool:
+    """g(v) = aσ(v) − v ≥ 0 for a ≥ a₀: exactly 0 when v is the zero (isru), else through the
+    tail bound σ(t) ≥ h − 1/t on (0, ∞) (atan: arctan t ≥ π/2 − 1/t), checked by the sign of
+    its derivative and its limit 0 at ∞."""
+    g = A_P * sigma.subs(U, v) - v
+    if equal(sp.simplify(g.subs(at)), sp.S.Zero):
+        return True
+    _, upper = _ends(pair)
+    tail = sigma.subs(U, t) - upper + 1 / t
+    if sign_nonnegative(-sp.diff(tail, t)) is not True or sp.limit(tail, t, sp.oo) != 0:
+        return False
+    return sign_nonnegative((A_P * (upper - 1 / v) - v).subs(at)) is True
+
+
+def poly_table_latex(pairs: list[LegendrePair]) -> str:
+    """Per pair: h, a₀, v_σ(a), ℓ_σ(a), and U_σ/ℓ_σ and U_σ (the ratio of the bound to the vertex
+    limit 1) at `POLY_EXAMPLES`."""
+    heads = " & ".join(f"$|w|={abs(w):g}$" for w in POLY_EXAMPLES)
+    lines = [
+        r"\begin{table}[ht]\centering\footnotesize\setlength{\tabcolsep}{4pt}",
+        r"\begin{tabular}{lllll" + "l" * len(POLY_EXAMPLES) + "}",
+        r"\toprule pair & $h$ & $a_0$ & $v_\sigma(a)$ & $\ell_\sigma(a)$ & "
+        + heads
+        + r" \\ \midrule",
+    ]
+    for pair in pairs:
+        v, a0 = root_lower(pair)
+        _, upper = _ends(pair)
+        cells = " & ".join(
+            f"${poly_ratio(pair, w):.4f}$; ${float(poly_bound(pair).subs(A_P, abs(w))):.4g}$"
+            for w in POLY_EXAMPLES
+        )
+        lines.append(
+            f"{verbatim(pair.name)} & ${math_(upper)}$ & ${math_(a0)}$ & ${math_(v)}$ & "
+            f"${math_(zero_lower(pair))}$ & {cells} \\\\"
+        )
+    lines += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\caption{For $T_w(x)=\sigma(\sigma^{-1}(x)+wx)$ on $I=(-h,h)$ and the pairs with "
+        r"polynomial tails: the lower bound $v_\sigma(a)$ of the zero $u_w$, the lower family "
+        r"$\ell_\sigma(a)$ ($a=|w|\ge a_0$), and at three weights the ratio "
+        r"$U_\sigma/\ell_\sigma$; the layer bound $U_\sigma$, which is also its ratio to the "
+        r"vertex limit 1.}",
+        r"\label{tab:global-polynomial}",
+        r"\end{table}",
+    ]
+    return "\n".join(lines)
+
+
+POLY_PROSE = (
+    "For atan and isru the slope has polynomial tails, $\\kappa_\\pm=0$: the vertex limit of "
+    "Theorem~\\ref{res:global-layer-bracket} is 1 for every layer while the layer bound "
+    "$U_\\sigma(|w|)=R_\\sigma(h|w|)+L_\\sigma|w|$ of $T_w(x)=\\sigma(\\sigma^{-1}(x)+wx)$, "
+    "$w<0$, grows like $(\\pi/2)^2w^2$ (atan) and $|w|^3$ (isru), so that bracket does not "
+    "close. Another lower family closes it. For $a=|w|>1$ the map $T_w$ has, besides 0, a "
+    "zero $x_w=\\sigma(u_w)$, with $u_w>0$ the zero of $g(u)=a\\sigma(u)-u$; there the dual "
+    "output is 0 and $T_w'(x_w)=\\sigma'(0)(1/\\sigma'(u_w)-a)$, the large slope of "
+    "$\\sigma^{-1}$ near the end of $I$ carried through a region where $\\sigma'$ is largest. "
+    "With an explicit lower bound $v_\\sigma(a)$ of $u_w$ this gives "
+    "$\\ell_\\sigma(a)=1/\\sigma'(v_\\sigma(a))-a\\le\\operatorname{Lip}_I(T_w)$, and "
+    "$U_\\sigma/\\ell_\\sigma\\to 1$ (Table~\\ref{tab:global-polynomial}): the constant on the "
+    "whole of $I$ grows like $(\\pi/2)^2w^2$ for atan and like $|w|^3$ for isru, and the layer "
+    "bound gives it within a factor $1+O(1/|w|)$ and $1+O(1/w^2)$. As for the exponential "
+    "tails, only $b=0$ and $w<0$ are covered."
+)
+
+ELL_P = sp.Function(r"\ell_\sigma")(sp.Abs(W_G))
+BOUND_P = sp.Function(r"U_\sigma")(sp.Abs(W_G))
+#: the limit of the ratio, as one symbol (a statement holds no ∞: `Claim`)
+RATIO_LIMIT_P = sp.Symbol(r"\lim_{w\to-\infty}U_\sigma(|w|)/\ell_\sigma(|w|)")
+POLY_STATEMENT = sp.And(sp.Le(ELL_P, LIP_G), sp.Le(LIP_G, BOUND_P), sp.Eq(RATIO_LIMIT_P, 1))
+
+
+def poly_tightness_claim(bracket: Result) -> Claim:
+    """The global bracket for atan and isru closed by the zero-crossing family ℓ_σ (unchecked
+    `Claim`), given the checked `global/layer_bracket`."""
+    pairs = [p for p in map(legendre.get, legendre.names()) if polynomial_tails(p)]
+    u_w, v_s = sp.Symbol("u_w", positive=True), sp.Function(r"v_\sigma")(sp.Abs(W_G))
+    return Claim(
+        name="tightness/global_polynomial_tails",
+        title="for polynomial tails a zero of the layer closes the global-domain bracket",
+        statement=POLY_STATEMENT,
+        hypotheses=(
+            Hypothesis(
+                "$(\\varphi,\\sigma)$ a pair of the global theorem with polynomial tails, "
+                "$\\kappa_\\pm=0$ (atan, isru): $\\sigma$ odd, $I=(-h,h)$, "
+                "$\\sigma'(0)=L_\\sigma=1$, $\\sigma'$ decreasing on $(0,\\infty)$"
+            ),
+            Hypothesis(
+                "$T_w(x)=\\sigma(\\sigma^{-1}(x)+wx)$ on $I$ with $w<0$, $b=0$, "
+                "$a=|w|\\ge a_0$ ($a_0$ in the table above)"
+            ),
+            Hypothesis(
+                "$\\ell_\\sigma(a)=1/\\sigma'(v_\\sigma(a))-a$ with $v_\\sigma$ in the table "
+                "above; $U_\\sigma(a)=R_\\sigma(ha)+L_\\sigma a$"
+            ),
+        ),
+        steps=(
+            Step(
+                sp.Eq(
+                    sp.Symbol(r"T_{w}'(\sigma(u))"),
+                    sp.Symbol(r"\sigma'(u+w\sigma(u))\,(1/\sigma'(u)+w)"),
+                ),
+                "the layer Jacobian in dual coordinates",
+            ),
+            Step(
+                sp.Eq(u_w, sp.Symbol(r"|w|\,\sigma(u_{w})")),
+                "$g(u)=a\\sigma(u)-u$ has $g(0)=0$, $g'(0)=a-1>0$, is concave on "
+                "$(0,\\infty)$ and tends to $-\\infty$: one zero $u_w>0$, and $g\\ge 0$ "
+                "exactly on $[0,u_w]$",
+            ),
+            Step(
+                sp.Eq(sp.Symbol(r"T_{w}'(\sigma(u_{w}))"), sp.Symbol(r"1/\sigma'(u_{w})") - A_P),
+                "the dual output $u_w+w\\sigma(u_w)$ is 0 and $\\sigma'(0)=1$",
+            ),
+            Step(
+                sp.Le(v_s, u_w),
+                "$g(v_\\sigma(a))\\ge 0$: for isru $v_\\sigma(a)=u_w$; for atan "
+                "$\\arctan t\\ge\\pi/2-1/t$ on $(0,\\infty)$ and $v_\\sigma(a)\\ge\\pi a/4$ "
+                "for $a\\ge 16/\\pi^2$",
+            ),
+            Step(
+                sp.Le(ELL_P, LIP_G),
+                "$1/\\sigma'$ increases on $(0,\\infty)$, and $\\operatorname{Lip}_I(T_w)\\ge"
+                "|T_w'(x_w)|$",
+            ),
+            Step(
+                sp.Le(LIP_G, BOUND_P),
+                "the layer bound of the global theorem with $\\Delta=h|w|$",
+            ),
+        ),
+        symbolic=lambda: _poly_route(pairs, bracket),
+        numeric=tuple(c for p in pairs for c in _poly_checks(p)),
+        notes=(
+            "The vertex limit of the global theorem stays 1, so the ratio "
+            "of the layer bound to it is $U_\\sigma(|w|)$ itself, of order $w^2$ (atan) and "
+            "$|w|^3$ (isru); the lower family $\\ell_\\sigma$ replaces it.",
+        ),
+        prose=POLY_PROSE,
+        exhibit=poly_table_latex(pairs),
+    )
+
+
 def global_tightness_results(bracket: Result) -> list[Result]:
-    """The checked tightness result of the global bracket (for ``bregmalib derive``)."""
-    return [global_tightness_claim(bracket).check()]
+    """The checked tightness results of the global bracket (for ``bregmalib derive``): the
+    exponential tails, then the polynomial ones."""
+    return [global_tightness_claim(bracket).check(), poly_tightness_claim(bracket).check()]

@@ -174,11 +174,11 @@ def extremum(
     for best in found:
         if all(o is best or _dominates(sign * best.value, sign * o.value) for o in found):
             where = (
-                f"limit {var} -> {sp.sstr(best.point)}"
+                f"the limit ${sp.latex(var)} \\to {sp.latex(best.point)}$"
                 if best.limit
-                else f"{var} = {sp.sstr(best.point)}"
+                else f"${sp.latex(var)} = {sp.latex(best.point)}$"
             )
-            return best, proved(method, f"{kind} = {sp.sstr(best.value)} at {where}")
+            return best, proved(method, f"{kind} = ${sp.latex(best.value)}$ at {where}")
     return None, inconclusive(method, "could not order the candidates")
 
 

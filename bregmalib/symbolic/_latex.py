@@ -218,14 +218,47 @@ def number(x: float) -> str:
 
 def math_(expr: sp.Basic) -> str:
     """SymPy LaTeX of ``expr`` (deterministic for a pinned SymPy minor version); a conjunction
-    of inequalities that link up, a ≤ b ∧ b ≤ c, is set as the chain a ≤ b ≤ c."""
+    of inequalities that link up, a ≤ b ∧ b ≤ c, is set as the chain a ≤ b ≤ c, and a
+    conjunction of such a chain with other relations as the chain first, then the others."""
     chain = inequality_chain(expr)
     if chain is None:
-        return sp.latex(expr)
-    parts = [sp.latex(chain[0].lhs)]
+        rest = _chain_and_rest(expr)
+        if rest is None:
+            return _latex(expr)
+        chain, others = rest
+        return r" \wedge ".join([math_(sp.And(*chain)), *(_latex(o) for o in others)])
+    parts = [_latex(chain[0].lhs)]
     for relation in chain:
-        parts += [_RELATION_LATEX[type(relation)], sp.latex(relation.rhs)]
+        parts += [_RELATION_LATEX[type(relation)], _latex(relation.rhs)]
     return " ".join(parts)
+
+
+#: a symbol name written in LaTeX (a macro, bars, brackets, braces, a superscript or a space):
+#: set verbatim, since SymPy would split it at its first ``_`` or ``^`` (|u_k - u^*| came out
+#: as |u^{*|}_{k - u})
+_LATEX_NAME = re.compile(r"[\\|(){}^ ]")
+
+
+def _latex(expr: sp.Basic) -> str:
+    """``sp.latex(expr)`` with the symbols whose names are LaTeX set verbatim."""
+    names = {
+        s: s.name
+        for s in expr.free_symbols
+        if isinstance(s, sp.Symbol) and _LATEX_NAME.search(s.name)
+    }
+    return sp.latex(expr, symbol_names=names) if names else sp.latex(expr)
+
+
+def _chain_and_rest(expr: sp.Basic) -> tuple[list[sp.Basic], list[sp.Basic]] | None:
+    """(the ≤/< relations, the others) of a conjunction whose ≤/< relations (two or more) form
+    a chain; None otherwise."""
+    if not isinstance(expr, sp.And):
+        return None
+    chain = [r for r in expr.args if type(r) in _RELATION_LATEX]
+    others = [r for r in expr.args if type(r) not in _RELATION_LATEX]
+    if len(chain) < 2 or not others or inequality_chain(sp.And(*chain)) is None:
+        return None
+    return chain, others
 
 
 _RELATION_LATEX: dict[type, str] = {sp.LessThan: r"\leq", sp.StrictLessThan: "<"}
