@@ -222,7 +222,7 @@ def _library_check(pair: LegendrePair, group: bool) -> NumericCheck:
         steps=LIBRARY_STEPS,
         description=f"{pair.name}, depth {TT.DEPTH}, {network}: "
         f"${value}/((\\rho_B+L_\\sigma w_1)\\prod_{{k\\ge2}}(1+L_\\sigma w_k))-1$, "
-        r"$D$ from \texttt{dual\_theta} (the ascent by central differences)",
+        "D from dual_theta of bregmalib.lipschitz, its gradient by central differences",
     )
 
 
@@ -359,9 +359,8 @@ def dual_table_latex(rows: list[DualRow]) -> str:
     lines = [
         r"\begin{table}[ht]\centering\footnotesize",
         r"\begin{tabular}{llllllll}",
-        r"\toprule pair & $L_\sigma$ & $\rho_B$ & $\prod_k(1+L_\sigma w_k)$ & $D_\theta$ & "
-        r"$D_g$ & $(\rho_B+L_\sigma w_1)\prod_{k\ge2}(\cdot)$ & "
-        r"$D_\theta/\prod_k(1+L_\sigma w_k)$ \\ \midrule",
+        r"\toprule pair & $L_\sigma$ & $\rho_B$ & $\Pi$ & $D_\theta$ & $D_g$ & $T$ & "
+        r"$D_\theta/\Pi$ \\ \midrule",
     ]
     for r in rows:
         lines.append(
@@ -378,7 +377,9 @@ def dual_table_latex(rows: list[DualRow]) -> str:
         f"$B=[x^*-{TT.EXAMPLE_HALF_WIDTH:g},x^*+{TT.EXAMPLE_HALF_WIDTH:g}]$): the factor "
         r"$\rho_B$, the lower bound, the dual-theta bound $D_\theta$ of "
         r"\texttt{bregmalib.lipschitz}, the group bound $D_g$ of the two-input network with "
-        r"$W_k=w_kI$ and $g=\{1\}$, the telescoped bound of the proposition, and the ratio.}",
+        r"$W_k=w_kI$ and $g=\{1\}$, the telescoped bound "
+        r"$T=(\rho_B+L_\sigma w_1)\prod_{k\ge2}(1+L_\sigma w_k)$ of the proposition, and the "
+        r"ratio of $D_\theta$ to the lower bound $\Pi=\prod_k(1+L_\sigma w_k)$.}",
         r"\label{tab:dual-tightness}",
         r"\end{table}",
     ]
@@ -408,8 +409,8 @@ FAMILY_HYPOTHESES = (
     Hypothesis(
         "$(\\varphi, \\sigma)$ a Legendre pair, $\\sigma'(u^*) = L_\\sigma$ at an interior "
         "point $u^*$, $x^* = \\sigma(u^*)$; the layers $\\tau_k(x) = "
-        "\\sigma(\\sigma^{-1}(x) + w_k(x - x^*))$ of "
-        "Theorem~\\ref{res:tightness-layer-and-network}."
+        "\\sigma(\\sigma^{-1}(x) + w_k(x - x^*))$ of the tightness proposition for the layer "
+        "and network bounds."
     ),
     Hypothesis(
         "B = $[x^* - a, x^* + a] \\subset I$ and $\\rho_B = L_\\sigma \\max_{t \\in B} "
@@ -419,22 +420,22 @@ FAMILY_HYPOTHESES = (
 
 
 def _dual_steps(lip: sp.Symbol, bound: sp.Symbol, group: bool) -> tuple[Step, ...]:
-    theorem = "res:network-group-dual-theta-bound" if group else "res:network-dual-theta-bound"
+    theorem = "the per-group dual-theta theorem" if group else "the dual-theta theorem"
     return (
         Step(
-            sp.Eq(sp.Symbol(r"F_k'(u^*)"), 1 + L_S * W_S),
+            sp.Eq(sp.Symbol(r"F'_{k}(u^{*})"), 1 + L_S * W_S),
             "the dual map $F_k(u) = u + w_k\\sigma(u) - w_kx^*$ of $\\tau_k$ at $u^*$, "
             "where $\\sigma'(u^*) = L_\\sigma$",
         ),
         Step(
             sp.Le(LOWER, lip),
-            "x* is fixed by every layer, so $N'(x^*) = \\prod_k F_k'(u^*)$"
+            "$x^*$ is fixed by every layer, so $N'(x^*) = \\prod_k F_k'(u^*)$"
             + (" in each coordinate" if group else ""),
         ),
-        Step(sp.Le(lip, bound), f"Theorem~\\ref{{{theorem}}}"),
+        Step(sp.Le(lip, bound), theorem),
         Step(
             sp.Le(sp.Symbol(r"\bar\rho_j"), RHO_B),
-            "every box contains x*, so every slope interval has upper end $L_\\sigma$, and "
+            "every box contains $x^*$, so every slope interval has upper end $L_\\sigma$, and "
             "$\\bar\\rho_j \\le L_\\sigma / \\min_{\\sigma^{-1}(B)} \\sigma'$",
         ),
         Step(
@@ -491,7 +492,7 @@ def dual_claim(theorem: Result) -> Claim:
             *FAMILY_HYPOTHESES,
             Hypothesis(
                 "N = $\\tau_K \\circ \\cdots \\circ \\tau_1$ with $w_k \\ge 0$ on B; "
-                "$D_\\theta$ the dual-theta bound of \\texttt{bregmalib.lipschitz} on B."
+                "$D_\\theta$ the dual-theta bound of bregmalib.lipschitz on B."
             ),
         ),
         steps=_dual_steps(LIP, D_THETA, group=False),
@@ -523,8 +524,8 @@ def group_claim(theorem: Result) -> Claim:
             *FAMILY_HYPOTHESES,
             Hypothesis(
                 "N the network of two inputs with layers $\\sigma(\\sigma^{-1}(x) + "
-                "w_k(x - x^*\\mathbf{1}))$, $w_k \\ge 0$, on $B^2$; g = \\{1\\}; $D_g$ the "
-                "group bound of \\texttt{bregmalib.lipschitz} (\\texttt{columns} = $P_g$)."
+                "w_k(x - x^*\\mathbf{1}))$, $w_k \\ge 0$, on $B^2$; $g = \\{1\\}$; $D_g$ the "
+                "group bound of bregmalib.lipschitz (columns $P_g$)."
             ),
         ),
         steps=_dual_steps(LIP_GROUP, D_GROUP, group=True),
@@ -609,9 +610,8 @@ def _inverse_checks(pair: LegendrePair) -> tuple[NumericCheck, ...]:
             tolerance=1e-9,
             starts=8,
             steps=60,
-            description=f"{pair.name}: $|x-x'|/(U|\\tau(x)-\\tau(x')|)-1$, $w=t/L_\\sigma$, "
-            f"$x,x'=x^*+({inverse_reach(pair):.4g})(p,q)$, B the smallest box around $x^*$ "
-            "holding both images",
+            description=f"{pair.name}: $|x-x'|/(U|\\tau(x)-\\tau(x')|)-1$, "
+            f"$x,x'=x^*+{inverse_reach(pair):.4g}\\,(p,q)$",
         ),
         NumericCheck(
             _inverse_factor_violation(pair),
@@ -736,13 +736,13 @@ def inverse_claim(theorem: Result) -> Claim:
             Hypothesis(
                 "one layer $\\tau(x) = \\sigma(\\sigma^{-1}(x) + w(x - x^*))$ with "
                 "$w > -1/L_\\sigma$ (condition (b) with $\\lambda_{\\min} = w$); B a box of "
-                "outputs; U the bound of Theorem~\\ref{res:invertibility-inverse-lipschitz} "
-                "on B."
+                "outputs; U the bound of the theorem on the Lipschitz constant of the inverse "
+                "layer, on B."
             ),
         ),
         steps=(
             Step(
-                sp.Eq(sp.Symbol(r"\tau'(x^*)"), 1 + L_S * W_INV),
+                sp.Eq(sp.Symbol(r"\tau'(x^{*})"), 1 + L_S * W_INV),
                 "the dual map $u + w\\sigma(u) - wx^*$ at $u^*$",
             ),
             Step(
@@ -751,7 +751,7 @@ def inverse_claim(theorem: Result) -> Claim:
             ),
             Step(
                 sp.Le(LIP_INVERSE, UPPER_INVERSE),
-                "Theorem~\\ref{res:invertibility-inverse-lipschitz}",
+                "the theorem on the Lipschitz constant of the inverse layer",
             ),
             Step(
                 sp.Eq(UPPER_INVERSE, RHO_B / (1 + L_S * W_INV)),
@@ -763,8 +763,10 @@ def inverse_claim(theorem: Result) -> Claim:
         symbolic=lambda: _inverse_route(pairs, theorem),
         numeric=tuple(c for p in pairs for c in _inverse_checks(p)),
         notes=(
+            "In the searches $w = t/L_\\sigma$, and B is the smallest box around $x^*$ that "
+            "holds both images $\\tau(x)$, $\\tau(x')$. "
             "The factor $\\rho_B$ does not depend on w; it is also the factor of "
-            "Theorem~\\ref{res:tightness-dual-theta}.",
+            "the tightness proposition for the dual-theta bound.",
         ),
         prose=INVERSE_PROSE,
         exhibit=inverse_table_latex([inverse_row(p) for p in pairs]),
