@@ -150,6 +150,8 @@ def test_chapter_is_fixed_by_the_group_then_by_the_name():
         "global/layer_bracket": cli.GLOBAL_DOMAIN,
         "comparison/residual": cli.COMPARISON,
         "tightness/layer_and_network": cli.TIGHTNESS,
+        "tightness/inverse_lipschitz": cli.TIGHTNESS,
+        "tightness/group_dual_theta": cli.TIGHTNESS,
     }
     for name, chapter in by_name.items():
         assert cli.chapter_of(_result(name)) == chapter, name

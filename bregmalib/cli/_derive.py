@@ -7,9 +7,9 @@ The results, in this order: per catalogue pair, the pair's constants (L_σ, stro
 on each (Jacobian, single-layer bound; `bregmalib.lipschitz`); the engine's guards; the
 network theorems of `bregmalib.lipschitz` and the dual-coordinate theorems (chapter "Network
 bounds"); the global domain, from the pair results; the comparison of layer bounds; the
-tightness of the layer and network bounds; the invertibility and inversion theorems of
-`bregmalib.invert` (chapter "Invertibility"). The other results get their chapter from their
-names."""
+tightness of the layer, network, dual-θ and inverse-layer bounds (after the theorems they rest
+on); the invertibility and inversion theorems of `bregmalib.invert` (chapter
+"Invertibility"). The other results get their chapter from their names."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from bregmalib.lipschitz._comparison_theorems import comparison_results
 from bregmalib.lipschitz._dual_theorems import dual_results
 from bregmalib.lipschitz._global_theorems import global_results
 from bregmalib.lipschitz._layer_theorems import layer_results
+from bregmalib.lipschitz._tightness_dual_theorems import dual_tightness_results
 from bregmalib.lipschitz._tightness_theorems import global_tightness_results, tightness_results
 from bregmalib.symbolic import Result
 from bregmalib.symbolic._export import (
@@ -75,16 +76,19 @@ def collect() -> tuple[list[Result], dict[str, str]]:
     lemmas = {r.name: r for r in pair_results + layer}
     global_domain = global_results(lemmas)
     bracket = next(r for r in global_domain if r.name == "global/layer_bracket")
+    dual, inverse = dual_results(), inverse_theorems.results()
+    bounds = {r.name: r for r in dual + inverse}
+    tightness = tightness_results() + global_tightness_results(bracket)
     return chapters_of(
         (
             (pair_results, None),
             (layer, LAYER_BOUNDS),
             (engine_results(), None),
-            (network_theorems.results() + dual_results(), NETWORK_BOUNDS),
+            (network_theorems.results() + dual, NETWORK_BOUNDS),
             (global_domain, GLOBAL_DOMAIN),
             (comparison_results(), COMPARISON),
-            (tightness_results() + global_tightness_results(bracket), TIGHTNESS),
-            (invert_theorems.results() + inverse_theorems.results(), INVERTIBILITY),
+            (tightness + dual_tightness_results(bounds), TIGHTNESS),
+            (invert_theorems.results() + inverse, INVERTIBILITY),
         )
     )
 

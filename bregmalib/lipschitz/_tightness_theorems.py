@@ -282,7 +282,11 @@ PROSE = (
     "the telescoping bound that the library computes lies between the constant and the product "
     "(Theorem~\\ref{res:network-telescoping-below-product}). Diagonal $n$-dimensional networks "
     "whose largest weights share a coordinate reduce to this family coordinate by coordinate. "
-    "Table~\\ref{tab:tightness} evaluates the family on one example. For softplus and the bent "
+    "Table~\\ref{tab:tightness} evaluates the family on one example. The dual-theta bound, its "
+    "per-group version and the bound on the inverse layer are approached on the same family "
+    "within the factor $\\rho_B=L_\\sigma\\max_B(\\sigma^{-1})'$, which depends on the box "
+    "only (Theorems~\\ref{res:tightness-dual-theta}, \\ref{res:tightness-group-dual-theta} and "
+    "\\ref{res:tightness-inverse-lipschitz}). For softplus and the bent "
     "identity $\\sigma'$ approaches $L_\\sigma$ only at infinity, and the family is not defined."
 )
 

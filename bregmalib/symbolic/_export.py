@@ -187,8 +187,9 @@ CHAPTER_INTRODUCTIONS = {
     ),
     TIGHTNESS: (
         "Families of networks on which the bounds are approached within a stated factor: the "
-        "layer and network bounds as the box of inputs shrinks, and the bracket of the "
-        "global domain as the weight grows."
+        "layer and network bounds as the box of inputs shrinks, the bracket of the global "
+        "domain as the weight grows, and, on the first family again, the dual-theta bound, its "
+        "per-group version and the bound on the inverse layer."
     ),
     INVERTIBILITY: (
         "When a Bregman layer or network is invertible: contraction (a), monotonicity (b) and "
