@@ -347,3 +347,14 @@ def test_values_at_the_ends(pair):
         np.testing.assert_array_equal(pair.sigma(infinities), ends)
         assert not np.any(np.isnan(pair.derivative(infinities)))
         assert not np.any(np.isnan(pair.log_derivative(infinities)))
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "atan", "softplus"])
+def test_max_inverse_slope_is_the_largest_one_over_slope_between_the_ends(name):
+    """max (σ⁻¹)′ over σ([a, b]) = max 1/σ′ on [a, b], reached at an end (σ′ unimodal)."""
+    pair = L.get(name)
+    for a, b in [(-0.3, 0.2), (0.5, 2.0), (-3.0, -1.0)]:
+        grid = np.linspace(a, b, 2001)
+        expected = float(np.max(1.0 / np.asarray(pair.derivative(grid))))
+        actual = float(pair.max_inverse_slope(np.array([b, a])))
+        assert actual == pytest.approx(expected, rel=1e-12)

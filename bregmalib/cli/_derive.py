@@ -77,6 +77,7 @@ def collect() -> tuple[list[Result], dict[str, str]]:
     global_domain = global_results(lemmas)
     bracket = next(r for r in global_domain if r.name == "global/layer_bracket")
     dual, inverse = dual_results(), inverse_theorems.results()
+    inverse_bound = inverse_theorems.inverse_lipschitz_bound
     bounds = {r.name: r for r in dual + inverse}
     tightness = tightness_results() + global_tightness_results(bracket)
     return chapters_of(
@@ -87,7 +88,7 @@ def collect() -> tuple[list[Result], dict[str, str]]:
             (network_theorems.results() + dual, NETWORK_BOUNDS),
             (global_domain, GLOBAL_DOMAIN),
             (comparison_results(), COMPARISON),
-            (tightness + dual_tightness_results(bounds), TIGHTNESS),
+            (tightness + dual_tightness_results(bounds, inverse_bound), TIGHTNESS),
             (invert_theorems.results() + inverse, INVERTIBILITY),
         )
     )

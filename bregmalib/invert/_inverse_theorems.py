@@ -98,16 +98,10 @@ def _margin(pair: LegendrePair, weight: Array) -> Array:
     return 1.0 / pair.lipschitz + jnp.linalg.eigvalsh(0.5 * (weight + weight.T))[0]
 
 
-def inverse_slope_bound(pair: LegendrePair, dual_ends: Array) -> Array:
-    """max (σ⁻¹)′ = 1/σ′ over the box of outputs whose ends are σ(``dual_ends``): the largest
-    at an end, as σ′ is unimodal (the slope factor of the inverse's upper bound)."""
-    return jnp.exp(-jnp.min(pair.log_derivative(dual_ends)))
-
-
 def inverse_lipschitz_bound(pair: LegendrePair, weight: Array, dual_ends: Array) -> Array:
     """The upper bound of ``invertibility/inverse_lipschitz`` on the box of outputs with ends
     σ(``dual_ends``): max (σ⁻¹)′ over the box divided by the margin 1/L_σ + λ_min of (b)."""
-    return inverse_slope_bound(pair, dual_ends) / _margin(pair, weight)
+    return pair.max_inverse_slope(dual_ends) / _margin(pair, weight)
 
 
 def _monotone_names(prefix: str = "") -> tuple[str, ...]:
@@ -164,7 +158,7 @@ def _inverse_lipschitz_violation(pair: LegendrePair):
         u, v = z[5:7], z[7:9]
         zu, zv = F.dual_forward(layer, u), F.dual_forward(layer, v)
         gap = pair.sigma(zu) - pair.sigma(zv)
-        slope = inverse_slope_bound(pair, jnp.concatenate([zu, zv]))
+        slope = pair.max_inverse_slope(jnp.concatenate([zu, zv]))
         distance = jnp.linalg.norm(pair.sigma(u) - pair.sigma(v))
         quotient = slope * jnp.linalg.norm(gap) / jnp.where(distance > 0, distance, 1.0)
         return jnp.where(distance > 0, (margin - quotient) / margin, -1.0)
@@ -181,7 +175,7 @@ def _inverse_lower_violation(pair: LegendrePair):
         weight = _monotone_weight(pair, z[:5])
         layer, u = _layer(pair, weight), z[5:7]
         smallest = jnp.linalg.svd(F.jacobian_at_dual(layer, u), compute_uv=False)[-1]
-        slope = inverse_slope_bound(pair, F.dual_forward(layer, u))
+        slope = pair.max_inverse_slope(F.dual_forward(layer, u))
         return _margin(pair, weight) / smallest / slope - 1.0
 
     return violation

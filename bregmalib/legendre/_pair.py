@@ -233,6 +233,11 @@ class LegendrePair:
         """log σ′(u), computed without forming σ′ (no underflow for large |u|)."""
         return self.numeric.log_derivative(_as_float(u))
 
+    def max_inverse_slope(self, dual_ends: ArrayLike) -> Array:
+        """max (σ⁻¹)′ = 1/σ′ over the outputs between σ(min ``dual_ends``) and σ(max
+        ``dual_ends``): the value at an end, as σ′ is unimodal; from log σ′ (no overflow)."""
+        return jnp.exp(-jnp.min(self.log_derivative(dual_ends)))
+
     def inverse(self, x: ArrayLike) -> Array:
         """σ⁻¹(x) = ∇φ(x), the fast path: NaN outside the closed interval, ±inf at its ends."""
         x = _as_float(x)

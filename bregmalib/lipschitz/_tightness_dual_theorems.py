@@ -41,7 +41,6 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from bregmalib import legendre
-from bregmalib.invert._inverse_theorems import inverse_lipschitz_bound, inverse_slope_bound
 from bregmalib.legendre import LegendrePair, U, X
 from bregmalib.lipschitz import _tightness_theorems as TT
 from bregmalib.lipschitz._domain import make_box
@@ -93,10 +92,10 @@ def lipschitz(pair: LegendrePair) -> float:
 
 def box_factor(pair: LegendrePair, a: Array) -> Array:
     """ρ_B = L_σ max_{t∈B}(σ⁻¹)′(t) on B = [x* − a, x* + a] (the slope factor of the inverse
-    bound, `inverse_slope_bound`, at the dual ends σ⁻¹(x* ± a))."""
+    bound, `LegendrePair.max_inverse_slope`, at the dual ends σ⁻¹(x* ± a))."""
     centre = jnp.asarray(x_star(pair), jnp.result_type(a))
     ends = pair.inverse(jnp.stack([centre - a, centre + a]))
-    return lipschitz(pair) * inverse_slope_bound(pair, ends)
+    return lipschitz(pair) * pair.max_inverse_slope(ends)
 
 
 def telescoped_bound(pair: LegendrePair, weights: Array, a: Array) -> Array:
@@ -552,12 +551,17 @@ def _inverse_layer(pair: LegendrePair, weight: Array) -> Layer:
     return Layer(weight, -weight[0] * x_star(pair), None, pair, "bregman")
 
 
-def inverse_upper(pair: LegendrePair, weight: Array, a: Array) -> Array:
-    """U of ``invertibility/inverse_lipschitz`` for the layer with W = ``weight`` on the box of
-    outputs [x* − a, x* + a] (`inverse_lipschitz_bound`)."""
+#: the bound U(pair, W, dual ends of the box of outputs) of ``invertibility/inverse_lipschitz``:
+#: `bregmalib.invert`'s, passed in by ``bregmalib derive`` (`lipschitz` does not import `invert`)
+InverseBound = Callable[[LegendrePair, Array, Array], Array]
+
+
+def inverse_upper(pair: LegendrePair, weight: Array, a: Array, bound: InverseBound) -> Array:
+    """U of ``invertibility/inverse_lipschitz`` (``bound``) for the layer with W = ``weight``
+    on the box of outputs [x* − a, x* + a]."""
     centre = jnp.asarray(x_star(pair), jnp.result_type(a))
     ends = pair.inverse(jnp.stack([centre - a, centre + a]))
-    return inverse_lipschitz_bound(pair, weight, ends)
+    return bound(pair, weight, ends)
 
 
 def inverse_reach(pair: LegendrePair) -> float:
@@ -567,7 +571,9 @@ def inverse_reach(pair: LegendrePair) -> float:
 
 
 @functools.lru_cache(maxsize=16)
-def _inverse_secant_violation(pair: LegendrePair) -> Callable[[Array], Array]:
+def _inverse_secant_violation(
+    pair: LegendrePair, bound: InverseBound
+) -> Callable[[Array], Array]:
     """|x − x′| / (U |τ(x) − τ(x′)|) − 1, U on the box [x* − a, x* + a] with a the larger of
     |τ(x) − x*|, |τ(x′) − x*|; −1 where τ(x) = τ(x′) in float64."""
     centre, reach = x_star(pair), inverse_reach(pair)
@@ -580,13 +586,15 @@ def _inverse_secant_violation(pair: LegendrePair) -> Callable[[Array], Array]:
         a = jnp.maximum(jnp.abs(y - centre), jnp.abs(y2 - centre))[0]
         gap = jnp.abs(y - y2)[0]
         quotient = jnp.abs(x - x2)[0] / jnp.where(gap > 0, gap, 1.0)
-        return jnp.where(gap > 0, quotient / inverse_upper(pair, weight, a) - 1.0, -1.0)
+        return jnp.where(gap > 0, quotient / inverse_upper(pair, weight, a, bound) - 1.0, -1.0)
 
     return violation
 
 
 @functools.lru_cache(maxsize=16)
-def _inverse_factor_violation(pair: LegendrePair) -> Callable[[Array], Array]:
+def _inverse_factor_violation(
+    pair: LegendrePair, bound: InverseBound
+) -> Callable[[Array], Array]:
     """|U τ′(x*) / ρ_B − 1|, τ′(x*) by automatic differentiation: U = ρ_B / (1 + L_σw)."""
     centre = x_star(pair)
 
@@ -594,16 +602,17 @@ def _inverse_factor_violation(pair: LegendrePair) -> Callable[[Array], Array]:
         weight = _inverse_weight(pair, z[0])
         layer = _inverse_layer(pair, weight)
         slope = jax.grad(lambda t: F.forward(layer, t.reshape(1))[0])(jnp.asarray(centre, z.dtype))
-        return jnp.abs(inverse_upper(pair, weight, z[1]) * slope / box_factor(pair, z[1]) - 1.0)
+        upper = inverse_upper(pair, weight, z[1], bound)
+        return jnp.abs(upper * slope / box_factor(pair, z[1]) - 1.0)
 
     return violation
 
 
-def _inverse_checks(pair: LegendrePair) -> tuple[NumericCheck, ...]:
+def _inverse_checks(pair: LegendrePair, bound: InverseBound) -> tuple[NumericCheck, ...]:
     lo, hi = INVERSE_RANGE
     return (
         NumericCheck(
-            _inverse_secant_violation(pair),
+            _inverse_secant_violation(pair, bound),
             ("t", "p", "q"),
             (lo, -1.0, -1.0),
             (hi, 1.0, 1.0),
@@ -614,7 +623,7 @@ def _inverse_checks(pair: LegendrePair) -> tuple[NumericCheck, ...]:
             f"$x,x'=x^*+{inverse_reach(pair):.4g}\\,(p,q)$",
         ),
         NumericCheck(
-            _inverse_factor_violation(pair),
+            _inverse_factor_violation(pair, bound),
             ("t", "a"),
             (lo, 0.0),
             (hi, TT.half_width(pair)),
@@ -658,7 +667,7 @@ class InverseRow:
     values: tuple[tuple[float, float], ...]
 
 
-def inverse_row(pair: LegendrePair) -> InverseRow:
+def inverse_row(pair: LegendrePair, bound: InverseBound) -> InverseRow:
     """The table row of ``pair`` on [x* − a, x* + a], a = `TT.EXAMPLE_HALF_WIDTH`."""
     centre = x_star(pair)
     values = []
@@ -670,7 +679,7 @@ def inverse_row(pair: LegendrePair) -> InverseRow:
             slope = jax.grad(lambda x, layer=layer: F.forward(layer, x.reshape(1))[0])(
                 jnp.asarray(centre)
             )
-            values.append((1.0 / float(slope), float(inverse_upper(pair, weight, a))))
+            values.append((1.0 / float(slope), float(inverse_upper(pair, weight, a, bound))))
         factor = float(box_factor(pair, a))
     return InverseRow(pair.name, factor, tuple(values))
 
@@ -723,9 +732,9 @@ INVERSE_PROSE = (
 )
 
 
-def inverse_claim(theorem: Result) -> Claim:
+def inverse_claim(theorem: Result, bound: InverseBound) -> Claim:
     """The inverse layer's bound approached within ρ_B (unchecked `Claim`), given the checked
-    ``invertibility/inverse_lipschitz``."""
+    ``invertibility/inverse_lipschitz`` and its bound U."""
     pairs = covered()
     return Claim(
         name="tightness/inverse_lipschitz",
@@ -761,7 +770,7 @@ def inverse_claim(theorem: Result) -> Claim:
             ),
         ),
         symbolic=lambda: _inverse_route(pairs, theorem),
-        numeric=tuple(c for p in pairs for c in _inverse_checks(p)),
+        numeric=tuple(c for p in pairs for c in _inverse_checks(p, bound)),
         notes=(
             "In the searches $w = t/L_\\sigma$, and B is the smallest box around $x^*$ that "
             "holds both images $\\tau(x)$, $\\tau(x')$. "
@@ -769,15 +778,18 @@ def inverse_claim(theorem: Result) -> Claim:
             "the tightness proposition for the dual-theta bound.",
         ),
         prose=INVERSE_PROSE,
-        exhibit=inverse_table_latex([inverse_row(p) for p in pairs]),
+        exhibit=inverse_table_latex([inverse_row(p, bound) for p in pairs]),
     )
 
 
-def dual_tightness_results(theorems: Mapping[str, Result]) -> list[Result]:
+def dual_tightness_results(
+    theorems: Mapping[str, Result], inverse_bound: InverseBound
+) -> list[Result]:
     """The checked tightness results of the dual-θ bounds and of the inverse layer's bound (for
-    ``bregmalib derive``), given the checked theorems they rest on, by name."""
+    ``bregmalib derive``), given the checked theorems they rest on, by name, and the inverse
+    layer's bound U."""
     return [
         dual_claim(theorems["network/dual_theta_bound"]).check(),
         group_claim(theorems["network/group_dual_theta_bound"]).check(),
-        inverse_claim(theorems["invertibility/inverse_lipschitz"]).check(),
+        inverse_claim(theorems["invertibility/inverse_lipschitz"], inverse_bound).check(),
     ]
