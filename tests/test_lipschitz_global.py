@@ -16,7 +16,7 @@ from bregmalib.lipschitz import (
     make_box,
     upper_bounds,
 )
-from bregmalib.lipschitz._lower import FAR, _corner_search, corner_ends
+from bregmalib.lipschitz._lower import FAR, _corner_search, corner_ends, corner_offsets
 from bregmalib.lipschitz._report import check_sound
 from bregmalib.nn import network_from_arrays
 
@@ -41,7 +41,8 @@ def test_corner_search_finds_the_sign_pattern_of_a_saturated_network() -> None:
     ends = tuple(jax.numpy.asarray(e) for e in corner_ends(lo, hi))
     start = jax.numpy.zeros((1, 6))
     direction = jax.numpy.ones((1, 6))
-    found = np.asarray(_corner_search(net, start, direction, ends, np.ones(6), jax.random.key(0)))
+    offsets = corner_offsets(jax.random.key(0), 1, 6)
+    found = np.asarray(_corner_search(net, start, direction, ends, np.ones(6), offsets))
     assert np.sum(np.abs(found) == FAR) >= 3
     centre = best_lower(lower_bounds(net, (-0.01, 0.01), restarts=4, steps=10)).value
     whole = best_lower(lower_bounds(net, restarts=8, steps=40)).value

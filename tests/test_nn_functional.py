@@ -105,6 +105,18 @@ def test_network_functions_match_the_model(version: str) -> None:
     )
 
 
+def test_gram_vector_product_is_j_v_and_j_transpose_j_v() -> None:
+    net = random_network("atan", "euclidean", (4, 5, 3), seed=6, square_mixing=True)
+    t = jnp.asarray(inside(net.pair, np.random.default_rng(3), 4))
+    v = jnp.array([1.0, -0.5, 2.0, 0.25])
+    columns = jnp.array([1.0, 0.0, 1.0, 1.0])
+    jac = F.network_jacobian(net, t, columns=columns)
+    jv, gram_v = F.gram_vector_product(net, t, v, columns=columns)
+    np.testing.assert_allclose(jv, jac @ v, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(gram_v, jac.T @ (jac @ v), rtol=1e-12, atol=1e-14)
+    assert gram_v[1] == 0.0
+
+
 def test_a_layer_is_a_depth_one_network() -> None:
     layer = random_layer("tanh", "bregman", 5, 3, seed=4)
     net = as_network(layer)

@@ -12,6 +12,7 @@ exact norm (SVD for ℓ₂, largest row ℓ₁ norm for ℓ∞) at the best poin
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -48,25 +49,41 @@ def _jacobian_norm(net: Network, x: Array, lip: int) -> Array:
     return jnp.max(jnp.sum(jnp.abs(jac), axis=1))
 
 
-@functools.partial(jax.jit, static_argnames=("dual", "lip", "restarts", "steps"))
+@functools.partial(jax.jit, static_argnames=("regions", "restarts", "n", "dtype"))
+def _ascent_draws(
+    key: Array, regions: int, restarts: int, n: int, dtype: Any
+) -> tuple[Array, Array]:
+    """The random inputs of `_ascend_batch`, per region: ``restarts`` offsets uniform on
+    [−1, 1]ⁿ and ``restarts`` + 1 directions N(0, I). A program of its own, compiled once per
+    shape and not again for every network."""
+
+    def one(key: Array) -> tuple[Array, Array]:
+        k1, k2 = jax.random.split(key)
+        noise = jax.random.uniform(k1, (restarts, n), dtype, -1.0, 1.0)
+        return noise, jax.random.normal(k2, (restarts + 1, n), dtype)
+
+    return jax.vmap(one)(jax.random.split(key, regions))
+
+
+@functools.partial(jax.jit, static_argnames=("dual", "lip", "steps"))
 def _ascend_batch(
     net: Network,
     region: Bounds,
-    key: Array,
+    draws: tuple[Array, Array],
     dual: int,
     lip: int,
-    restarts: int,
     steps: int,
 ) -> Array:
     """For each region: the best ‖J‖ over its centre and the best points of `projected_ascent`
-    of log‖J(x)v‖_p/‖v‖_p (p = 2 or ∞) from the centre and ``restarts`` random points, x
-    projected onto the region (`_project`), learning rate 5 % of the region's largest scale."""
+    of log‖J(x)v‖_p/‖v‖_p (p = 2 or ∞) from the centre and the random points x₀ + h·e (``draws``:
+    offsets e and initial directions, `_ascent_draws`), x projected onto the region
+    (`_project`), learning rate 5 % of the region's largest scale."""
     p = 2 if lip == 2 else jnp.inf
 
-    def one(center: Array, scale: Array, lower: Array, upper: Array, key: Array) -> Array:
+    def one(
+        center: Array, scale: Array, lower: Array, upper: Array, noise: Array, directions: Array
+    ) -> Array:
         bounds: Bounds = (center, scale, lower, upper)
-        k1, k2 = jax.random.split(key)
-        noise = jax.random.uniform(k1, (restarts, center.shape[0]), center.dtype, -1.0, 1.0)
         starts = jnp.concatenate(
             [center[None], jax.vmap(lambda e: _project(center + scale * e, bounds, dual))(noise)]
         )
@@ -75,7 +92,7 @@ def _ascend_batch(
             lambda x, v: log_gain(net, coordinates_from_input(net, x), v, columns, p),
             lambda x, v: (_project(x, bounds, dual), v),
             starts,
-            jax.random.normal(k2, starts.shape, starts.dtype),
+            directions,
             steps,
             0.05 * jnp.max(scale),
         )
@@ -84,8 +101,7 @@ def _ascend_batch(
         )
         return jnp.max(found)
 
-    keys = jax.random.split(key, region[0].shape[0])
-    return jax.vmap(one)(*region, keys)
+    return jax.vmap(one)(*region, *draws)
 
 
 def _inner_ends(net: Network, region: Region) -> tuple[np.ndarray, np.ndarray]:
@@ -123,5 +139,7 @@ def region_lower(
         jnp.asarray(upper),
     )
     lip = 2 if norm == "l2" else 1
-    values = _ascend_batch(net, arrays, key, region.dual, lip, restarts, steps)
+    count, n = center.shape
+    draws = _ascent_draws(key, count, restarts, n, arrays[0].dtype)
+    values = _ascend_batch(net, arrays, draws, region.dual, lip, steps)
     return np.asarray(values, np.float64)

@@ -12,6 +12,7 @@ over pairs. Restarts are vmapped and sharded over the available devices.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,11 +28,11 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from bregmalib.lipschitz._domain import Box, coordinate_box, make_box
 from bregmalib.nn import Network, NetworkLike, as_network
 from bregmalib.nn.functional import (
+    gram_vector_product,
     input_from_coordinates,
     jacobian_vector_product,
     network_jacobian,
     network_output,
-    vector_jacobian_product,
 )
 
 DENSE_WIDTH = 256
@@ -83,8 +84,7 @@ def _power_gain(
     v: a lower bound of ‖J(x)‖ (−inf where it is not finite)."""
 
     def body(v: Array, _: None) -> tuple[Array, None]:
-        w = jacobian_vector_product(net, t, v, columns=columns)
-        v = vector_jacobian_product(net, t, w, columns=columns)
+        v = gram_vector_product(net, t, v, columns=columns)[1]
         return v / (jnp.linalg.norm(v) + _TINY), None
 
     v, _ = jax.lax.scan(body, v / (jnp.linalg.norm(v) + _TINY), None, length=iterations)
@@ -247,8 +247,7 @@ def projected_ascent(
 
 def _power_step(net: Network, t: Array, v: Array, columns: Array) -> tuple[Array, Array]:
     """‖J(x)v‖ (−inf where not finite) and the next power-iteration direction JᵀJv/‖JᵀJv‖."""
-    jv = jacobian_vector_product(net, t, v, columns=columns)
-    back = vector_jacobian_product(net, t, jv, columns=columns)
+    jv, back = gram_vector_product(net, t, v, columns=columns)
     gain = jnp.linalg.norm(jv)
     return jnp.where(jnp.isfinite(gain), gain, -jnp.inf), back / (jnp.linalg.norm(back) + _TINY)
 
@@ -259,11 +258,11 @@ def _corner_search(
     directions: Array,
     ends: tuple[Array, Array],
     columns: Array,
-    key: Array,
+    offsets: Array,
 ) -> Array:
     """Greedy search over the ends of the coordinate box from each point: each of
     `CORNER_SWEEPS` sweeps tries `CORNER_MOVES` cyclically consecutive coordinates from a
-    random one, each set to either end (``ends``,
+    random one (a row of ``offsets``, `corner_offsets`), each set to either end (``ends``,
     ±`FAR` standing in for ±∞) and keeps the best of the current point, the best single move and
     all improving moves at once, scored by ‖J(x)v‖ with v the power-iteration direction carried
     along. Gradients vanish where inputs saturate, so ascent alone rarely gets there."""
@@ -296,8 +295,26 @@ def _corner_search(
         (t, _, _), _ = jax.lax.scan(sweep, (t, v, value), offsets)
         return t
 
-    offsets = jax.random.randint(key, (points.shape[0], CORNER_SWEEPS), 0, n)
     return jax.vmap(single)(points, directions, offsets)
+
+
+def corner_offsets(key: Array, restarts: int, n: int) -> Array:
+    """The first coordinate each sweep of `_corner_search` tries, per restart: uniform on
+    {0, …, n − 1}, shape (restarts, `CORNER_SWEEPS`)."""
+    return jax.random.randint(key, (restarts, CORNER_SWEEPS), 0, n)
+
+
+@functools.partial(jax.jit, static_argnames="restarts")
+def _jacobian_draws(
+    lo: Array, hi: Array, key: Array, restarts: int
+) -> tuple[Array, Array, Array, Array]:
+    """The random inputs of `_jacobian_search`: starts (`coordinate_starts`), directions
+    N(0, I), corner offsets and the key of power iteration. Drawn in a program of their own, so
+    that it is compiled once per input width and not again for every network."""
+    k1, k2, k3, k4 = jax.random.split(key, 4)
+    points = coordinate_starts(lo, hi, restarts, k1)
+    directions = jax.random.normal(k2, points.shape, points.dtype)
+    return points, directions, corner_offsets(k3, restarts, lo.shape[0]), k4
 
 
 @eqx.filter_jit
@@ -306,16 +323,16 @@ def _jacobian_search(
     lo: Array,
     hi: Array,
     columns: Array,
-    key: Array,
-    restarts: int,
+    draws: tuple[Array, Array, Array, Array],
     steps: int,
     learning_rate: Array,
 ) -> tuple[Array, Array]:
-    """Candidates of the Jacobian ascent in [lo, hi] (ascent coordinates): the starts, the best
-    points of the ascent and the corner search from them; their primal inputs and ‖J‖ there."""
-    k1, k2, k3, k4 = jax.random.split(key, 4)
-    points = shard_restarts(coordinate_starts(lo, hi, restarts, k1))
-    directions = shard_restarts(jax.random.normal(k2, points.shape, points.dtype))
+    """Candidates of the Jacobian ascent in [lo, hi] (ascent coordinates) from the random inputs
+    ``draws`` (`_jacobian_draws`): the starts, the best points of the ascent and the corner search
+    from them; their primal inputs and ‖J‖ there."""
+    starts, initial_directions, offsets, power_key = draws
+    points = shard_restarts(starts)
+    directions = shard_restarts(initial_directions)
     _, best_t, best_v = projected_ascent(
         lambda t, v: log_gain(net, t, v, columns),
         lambda t, v: (jnp.clip(t, lo, hi), v),
@@ -324,10 +341,10 @@ def _jacobian_search(
         steps,
         learning_rate,
     )
-    cornered = _corner_search(net, best_t, best_v, corner_ends(lo, hi), columns, k3)
+    cornered = _corner_search(net, best_t, best_v, corner_ends(lo, hi), columns, offsets)
     candidates = jnp.concatenate([best_t, cornered, points])
     inputs = jax.vmap(lambda t: input_from_coordinates(net, t))(candidates)
-    return inputs, _norms(net, candidates, columns, k4)
+    return inputs, _norms(net, candidates, columns, power_key)
 
 
 def ascend_jacobian(
@@ -371,13 +388,13 @@ def _coordinate_ascent(
     start_time = time.perf_counter()
     key = jax.random.key(0) if key is None else key
     dtype = net.head_weight.dtype
+    lo_array, hi_array = jnp.asarray(lo, dtype), jnp.asarray(hi, dtype)
     inputs, found = _jacobian_search(
         net,
-        jnp.asarray(lo, dtype),
-        jnp.asarray(hi, dtype),
+        lo_array,
+        hi_array,
         _mask(net, columns, dtype),
-        key,
-        restarts,
+        _jacobian_draws(lo_array, hi_array, key, restarts),
         steps,
         jnp.asarray(learning_rate, dtype),
     )
@@ -393,15 +410,13 @@ def _pair_search(
     lo: Array,
     hi: Array,
     columns: Array,
-    key: Array,
-    restarts: int,
+    starts: tuple[Array, Array],
     steps: int,
     learning_rate: Array,
 ) -> tuple[Array, Array, Array, Array]:
-    """Pair ascent in [lo, hi]: the best pairs' inputs x, y and outputs f(x), f(y)."""
-    k1, k2 = jax.random.split(key)
-    first = coordinate_starts(lo, hi, restarts, k1)
-    second = jnp.clip(first + 0.5 * jax.random.normal(k2, first.shape, first.dtype), lo, hi)
+    """Pair ascent in [lo, hi] from the pairs ``starts`` (`_pair_draws`): the best pairs' inputs
+    x, y and outputs f(x), f(y)."""
+    first, second = starts
     _, a, b = projected_ascent(
         lambda a, b: _log_quotient(net, a, b, columns),
         lambda a, b: (jnp.clip(a, lo, hi), jnp.clip(b, lo, hi)),
@@ -414,6 +429,16 @@ def _pair_search(
     inputs = jax.vmap(lambda t: input_from_coordinates(net, t))
     outputs = jax.vmap(lambda t: network_output(net, t))
     return inputs(a), inputs(b), outputs(a), outputs(b)
+
+
+@functools.partial(jax.jit, static_argnames="restarts")
+def _pair_draws(lo: Array, hi: Array, key: Array, restarts: int) -> tuple[Array, Array]:
+    """The starting pairs of `_pair_search`: a = `coordinate_starts`, b = a + N(0, I/4) clipped to
+    [lo, hi]; a program of its own (see `_jacobian_draws`)."""
+    k1, k2 = jax.random.split(key)
+    first = coordinate_starts(lo, hi, restarts, k1)
+    second = jnp.clip(first + 0.5 * jax.random.normal(k2, first.shape, first.dtype), lo, hi)
+    return first, second
 
 
 def ascend_pairs(
@@ -432,15 +457,15 @@ def ascend_pairs(
     key = jax.random.key(1) if key is None else key
     lo, hi = coordinate_box(net, box)
     dtype = net.head_weight.dtype
+    lo_array, hi_array = jnp.asarray(lo, dtype), jnp.asarray(hi, dtype)
     x, y, fx, fy = (
         np.asarray(a, np.float64)
         for a in _pair_search(
             net,
-            jnp.asarray(lo, dtype),
-            jnp.asarray(hi, dtype),
+            lo_array,
+            hi_array,
             _mask(net, columns, dtype),
-            key,
-            restarts,
+            _pair_draws(lo_array, hi_array, key, restarts),
             steps,
             jnp.asarray(learning_rate, dtype),
         )

@@ -331,6 +331,15 @@ def vector_jacobian_product(
     return pullback(cotangent)[0]
 
 
+def gram_vector_product(
+    net: Network, t: Array, tangent: Array, *, columns: Array | None = None
+) -> tuple[Array, Array]:
+    """(J(x)v, J(x)ᵀJ(x)v), a power-iteration step on JᵀJ, from one forward trace: the pullback of
+    the linear map v ↦ J(x)v (`jacobian_vector_product`) applied to its own value."""
+    jv, pullback = jax.vjp(lambda v: jacobian_vector_product(net, t, v, columns=columns), tangent)
+    return jv, pullback(jv)[0]
+
+
 def network_jacobian(net: Network, t: Array, *, columns: Array | None = None) -> Array:
     """The dense Jacobian (outputs × inputs) at input coordinates t; for small widths."""
     eye = jnp.eye(net.input_dim, dtype=t.dtype)

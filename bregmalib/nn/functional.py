@@ -42,6 +42,7 @@ from bregmalib.nn._layer import (
 from bregmalib.nn._network import (
     coordinates_from_input,
     forward_trace,
+    gram_vector_product,
     input_from_coordinates,
     jacobian_vector_product,
     network_jacobian,
@@ -62,6 +63,7 @@ __all__ = [
     "dual_vjp",
     "forward",
     "forward_trace",
+    "gram_vector_product",
     "input_from_coordinates",
     "jacobian",
     "jacobian_at_dual",
