@@ -43,6 +43,7 @@ from bregmalib._certified import (
     mul_up,
     round_up,
 )
+from bregmalib._xla_flags import long_run_options
 from bregmalib.legendre import LegendrePair
 from bregmalib.lipschitz._conv import (
     _infinity_norm,
@@ -312,4 +313,5 @@ def convnet_local_lower(
 
     keys = jax.random.split(key, center.shape[0])
     arrays = (jnp.asarray(a, jnp.float64) for a in (center, scale, lower, upper))
-    return np.asarray(jax.jit(jax.vmap(one))(keys, *arrays), np.float64)
+    batch = jax.jit(jax.vmap(one), compiler_options=long_run_options())
+    return np.asarray(batch(keys, *arrays), np.float64)
