@@ -31,9 +31,11 @@ def _mp(pair: L.LegendrePair, expr: sp.Expr, var: sp.Symbol, dtype):
 
 
 def _exact(pair, expr, var, points: np.ndarray) -> np.ndarray:
-    """High-precision reference: enough digits that exp(±scale·|u|) does not cancel."""
+    """High-precision reference: 120 digits beyond the cancellation of terms of size
+    exp(±scale·|u|), that is beyond log₁₀ exp(scale·|u|) = scale·|u|/ln 10 digits."""
     f = _mp(pair, expr, var, points.dtype)
-    digits = 120 + int(_scale(pair) * float(np.max(np.abs(points), initial=0.0)))
+    largest = _scale(pair) * float(np.max(np.abs(points), initial=0.0))
+    digits = 120 + int(np.ceil(largest / np.log(10.0)))
     with mpmath.workdps(digits):
         return np.array([float(mpmath.re(f(mpmath.mpf(float(p))))) for p in points])
 
