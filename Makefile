@@ -1,7 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make derive   re-run the derivations and export LaTeX (derivations/*.tex, main.pdf when latexmk exists)
-#   make test     ruff, import-linter, mypy, then one pytest session: the unit tests and every
-#                 committed executed notebook under strict --nbval (stored outputs compared)
+#   make test     ruff, import-linter and mypy beside one pytest session: the unit tests and
+#                 every committed executed notebook under strict --nbval (stored outputs compared)
 #   make unit / make notebooks   either half alone
 #   make notebooks-execute   regenerate notebooks/NN_*.ipynb from notebooks/NN_*.py (then commit)
 #   make book     (optional) execute every notebook and render it to HTML under book/
@@ -30,7 +30,9 @@ $(VENV)/.installed: pyproject.toml
 derive: $(SETUP)
 	$(PY) -m bregmalib derive --out derivations
 
-test: $(SETUP) lint check
+# lint (about 45 s of mypy on a clean clone) runs beside the pytest session, not before it
+test: $(SETUP) $(MATHJAX)
+	$(MAKE) --no-print-directory -j 2 lint check
 
 lint: $(SETUP)
 	$(PY) -m ruff check bregmalib tests benchmarks notebooks
