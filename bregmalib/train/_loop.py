@@ -161,12 +161,13 @@ _dense_steps = eqx.filter_jit(_steps)
 def _conv_steps(options: tuple[tuple[str, int], ...] | None) -> Callable[..., Any]:
     """`_steps` compiled with ``options`` (`long_run_options`): a convolutional ResNet's
     training steps run far longer than they compile (8 epochs on digits: 36.5 s of CPU at LLVM
-    level 0, 8.2 s at level 1; an MLP's take 2.1 s and 3.8 s, so they keep the flags as set)."""
+    level 0, 11.3 s at level 1; an MLP's take 2.1 s and 3.8 s, so they keep the flags as set)."""
     jit_options: dict[str, Any] = {"compiler_options": None if options is None else dict(options)}
     return eqx.filter_jit(_steps, **jit_options)
 
 
 def _compiled_steps(model: Model) -> Callable[..., Any]:
+    """The compiled `_steps` for ``model``: `_conv_steps` for a ResNet, else `_dense_steps`."""
     if isinstance(model, ResNet):
         options = long_run_options()
         return _conv_steps(None if options is None else tuple(sorted(options.items())))
