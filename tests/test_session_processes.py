@@ -1,6 +1,6 @@
-"""The test session's processes share one persistent compilation cache (the repository's
-conftest.py): a program compiled here is loaded, not compiled, by a subprocess, and the cache's
-own warnings never reach a child's stderr."""
+"""What the test session's processes share (the repository's conftest.py): one persistent
+compilation cache (a program compiled here is loaded, not compiled, by a subprocess, and the
+cache's own warnings never reach a child's stderr), and the Python bytecode they write."""
 
 import os
 import subprocess
@@ -62,3 +62,11 @@ def test_the_cache_warnings_are_silent_in_a_child_and_others_are_not() -> None:
     for verb in ("reading", "writing"):
         assert stderr_of(f"Error {verb} persistent compilation cache entry for 'f': E") == ""
     assert "another warning" in stderr_of("another warning")
+
+
+def test_children_write_the_bytecode_they_compile() -> None:
+    assert "PYTHONDONTWRITEBYTECODE" not in os.environ
+    assert not sys.dont_write_bytecode
+    code = "import sys; print(sys.dont_write_bytecode)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
