@@ -21,6 +21,8 @@ MATHJAX := node_modules/mathjax/es5/tex-svg-full.js
 
 .PHONY: derive test lint check unit notebooks notebooks-execute book clean
 
+# --no-compile: a module's bytecode is written when it is first imported, so only what is used
+# gets compiled (the test session writes it even under PYTHONDONTWRITEBYTECODE: conftest.py)
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --upgrade pip
