@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import jax
 import jax.numpy as jnp
@@ -37,9 +38,9 @@ def test_the_session_caches_every_program_in_one_folder() -> None:
 
 
 def test_a_subprocess_loads_the_program_this_process_compiled() -> None:
-    """Constants no other test uses make the programs new to the cache: the child compiles one
-    this process has not compiled, and loads one it has, small as it is."""
-    base = 1.0 + (os.getpid() % 9973) / 9973
+    """Constants no other run uses (from the clock) make the programs new to the cache: the child
+    compiles one this process has not compiled, and loads one it has, small as it is."""
+    base = 1.0 + (time.time_ns() % 10**9) / 10**9
 
     def child_hits(scale: float) -> int:
         done = subprocess.run(
