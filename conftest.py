@@ -44,8 +44,7 @@ def share_compilations_across_processes() -> None:
     1408 s of CPU instead of 1689 s, 736 s of wall time instead of 889 s. A cached program is the
     executable XLA compiled, so results are unchanged. The cache's warnings (`CACHE_WARNINGS`)
     are silenced in the children through ``PYTHONWARNINGS`` (a notebook's strict comparison or a
-    command's one-line error would see them on stderr) and in pytest by pyproject.toml's
-    ``filterwarnings``."""
+    command's one-line error would see them on stderr) and in the tests by `pytest_configure`."""
     if not os.environ.get("JAX_COMPILATION_CACHE_DIR"):
         folder = tempfile.mkdtemp(prefix="bregmalib-jax-cache-")
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -90,6 +89,8 @@ def pin_worker_to_its_cores() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     pin_worker_to_its_cores()
+    for message in CACHE_WARNINGS:
+        config.addinivalue_line("filterwarnings", f"ignore:{message}:UserWarning")
     option = config.option
     if not (getattr(option, "nbval", False) or getattr(option, "nbval_lax", False)):
         return
