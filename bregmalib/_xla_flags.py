@@ -14,11 +14,18 @@ from collections.abc import Iterator
 #: search in 2.4 s instead of 20 s; compiled programs run 2-3× slower, with no fast-math.
 #: Single-threaded Eigen: parallel pytest workers do not oversubscribe the cores; it is also the
 #: workaround reported for an XLA CPU deadlock we met with jaxlib 0.10.2 (a result that never
-#: becomes ready, every thread idle), not yet shown here to prevent it
+#: becomes ready, every thread idle), not yet shown here to prevent it.
+#: One LLVM module per program, not split into parts compiled in parallel: for the checks' small
+#: programs the work per part (splitting, target set-up, the math-intrinsic passes, in a profile
+#: of `lower_bounds`) cost more than their code. Measured back to back: the whole test suite (2
+#: workers, one core each) in 584 s instead of 643 s, 1113 s of CPU instead of 1228 s;
+#: `lower_bounds` on 18 small networks on one core in 36-40 s instead of 46-48 s. Results differ
+#: in the last bits only (4.6e-14 at most over those 84 lower bounds)
 CHECK_FLAGS = (
     "--xla_backend_optimization_level=0",
     "--xla_cpu_use_fusion_emitters=false",
     "--xla_cpu_multi_thread_eigen=false",
+    "--xla_cpu_parallel_codegen_split_count=1",
 )
 
 
